@@ -1,0 +1,287 @@
+"""Training loops: stochastic epochs and full-batch L-BFGS.
+
+The loops update a flat parameter vector in place and keep the estimator's
+training record (``loss_curve_``, ``n_iter_``, ``t_`` and the stopping
+counters) on the estimator they are given, so that ``warm_start`` and
+``partial_fit`` continue where the last call stopped.
+"""
+
+import math
+import time
+import warnings
+
+import numpy as np
+import scipy.optimize
+from autograd.core import make_vjp
+from scipy import sparse
+from sklearn.exceptions import ConvergenceWarning
+from tqdm.auto import tqdm
+
+DIVERGENCE_MESSAGE = (
+    "Training diverged: the {what} became {value} at epoch {epoch}. "
+    "Lower learning_rate_init (currently {learning_rate_init!r}) or "
+    "standardize the input features, for example with StandardScaler."
+)
+
+
+def value_and_gradient(objective, theta, X, targets, sample_weight, spec):
+    """Return the objective's value and its gradient in ``theta``.
+
+    One call to autograd's ``make_vjp`` per step: it traces the objective
+    once and runs the backward pass once.
+    """
+    vjp, value = make_vjp(
+        lambda params: objective(params, X, targets, sample_weight, spec), theta
+    )
+    return value, vjp(1.0)
+
+
+def _batches(n_samples, batch_size, order):
+    for start in range(0, n_samples, batch_size):
+        yield order[start : start + batch_size]
+
+
+def run_stochastic(
+    model,
+    theta,
+    X,
+    targets,
+    sample_weight,
+    spec,
+    objective,
+    optimizer,
+    random_state,
+    validation,
+    training_accuracy,
+    incremental,
+):
+    """Run stochastic epochs on ``theta`` in place until a stopping rule fires.
+
+    ``validation`` is None or a callable of ``theta`` that returns
+    ``(score, loss)`` on the held-out split, in which case the best weights
+    seen are restored at the end. ``training_accuracy`` is a callable of
+    ``theta``, called once per epoch for the progress bar when ``verbose``.
+    With ``incremental``, exactly one epoch runs (``partial_fit``).
+    """
+    n_samples = X.shape[0]
+    batch_size = min(model._batch_size(n_samples), n_samples)
+    per_example = batch_size == 1 and not sparse.issparse(X)
+    max_epochs = 1 if incremental else model.max_iter
+
+    progress = tqdm(
+        total=max_epochs,
+        desc="epochs",
+        unit="epoch",
+        disable=not model.verbose,
+        leave=True,
+    )
+    interrupted = False
+    try:
+        for _ in range(max_epochs):
+            started = time.perf_counter()
+            if model.shuffle:
+                order = random_state.permutation(n_samples)
+            else:
+                order = np.arange(n_samples)
+
+            epoch_loss = 0.0
+            try:
+                for batch in _batches(n_samples, batch_size, order):
+                    if per_example:
+                        # A one-row slice is a view; fancy indexing would copy.
+                        row = batch[0]
+                        X_batch = X[row : row + 1]
+                        targets_batch = targets[row : row + 1]
+                        weight_batch = (
+                            None
+                            if sample_weight is None
+                            else sample_weight[row : row + 1]
+                        )
+                    else:
+                        X_batch = X[batch]
+                        targets_batch = targets[batch]
+                        weight_batch = (
+                            None if sample_weight is None else sample_weight[batch]
+                        )
+
+                    if weight_batch is not None and not np.any(weight_batch):
+                        # Examples of weight 0 contribute nothing to the loss,
+                        # so they take no step, not even the penalty's.
+                        continue
+
+                    loss, grad = value_and_gradient(
+                        objective, theta, X_batch, targets_batch, weight_batch, spec
+                    )
+                    if not math.isfinite(loss):
+                        _raise_diverged(model, "training loss", loss)
+                    optimizer.step(theta, grad)
+                    epoch_loss += float(loss) * len(batch)
+            except KeyboardInterrupt:
+                interrupted = True
+
+            model.n_iter_ += 1
+            model.t_ += n_samples
+            optimizer.end_epoch(model.t_)
+            if not np.all(np.isfinite(theta)):
+                _raise_diverged(model, "weights", "non-finite")
+
+            epoch_loss /= n_samples
+            model.loss_ = epoch_loss
+            model.loss_curve_.append(epoch_loss)
+
+            record = {
+                "epoch": model.n_iter_,
+                "train_loss": epoch_loss,
+                "learning_rate": optimizer.learning_rate,
+            }
+            if validation is not None:
+                score, val_loss = validation(theta)
+                record["validation_score"] = score
+                record["validation_loss"] = val_loss
+            record["seconds"] = time.perf_counter() - started
+            model._history_rows.append(record)
+
+            stalled = _update_stall_count(model, theta, record, validation)
+            postfix = {"loss": f"{epoch_loss:.4f}"}
+            if model.verbose:
+                postfix["accuracy"] = f"{training_accuracy(theta):.3f}"
+            if validation is not None:
+                postfix["val_score"] = f"{record['validation_score']:.3f}"
+            progress.set_postfix(postfix)
+            progress.update(1)
+
+            if interrupted:
+                warnings.warn(
+                    f"Training interrupted by the user after {model.n_iter_} "
+                    "epochs; the model keeps the weights trained so far.",
+                    UserWarning,
+                    stacklevel=4,
+                )
+                break
+
+            if stalled:
+                what = "Validation score" if validation is not None else "Training loss"
+                if optimizer.should_stop():
+                    if model.verbose:
+                        progress.write(
+                            f"{what} did not improve more than tol={model.tol} "
+                            f"for {model.n_iter_no_change} consecutive epochs. "
+                            "Stopping."
+                        )
+                    break
+                model._no_improvement_count = 0
+                if model.verbose:
+                    progress.write(
+                        f"{what} did not improve more than tol={model.tol} for "
+                        f"{model.n_iter_no_change} consecutive epochs. Setting "
+                        f"learning rate to {optimizer.learning_rate:f}."
+                    )
+
+            if incremental:
+                break
+            if model.n_iter_ == model.max_iter:
+                warnings.warn(
+                    f"Stochastic optimizer: maximum iterations ({model.max_iter}) "
+                    "reached and the optimization hasn't converged yet. "
+                    "Increase max_iter or tol.",
+                    ConvergenceWarning,
+                    stacklevel=4,
+                )
+    finally:
+        progress.close()
+
+    if validation is not None and model._best_theta is not None:
+        theta[...] = model._best_theta
+
+
+def _update_stall_count(model, theta, record, validation):
+    """Update the no-improvement counter; return True once it passes the limit."""
+    if validation is not None:
+        score = record["validation_score"]
+        model.validation_scores_.append(score)
+        if score < model.best_validation_score_ + model.tol:
+            model._no_improvement_count += 1
+        else:
+            model._no_improvement_count = 0
+        if score > model.best_validation_score_:
+            model.best_validation_score_ = score
+            model._best_theta = theta.copy()
+    else:
+        loss = record["train_loss"]
+        if loss > model.best_loss_ - model.tol:
+            model._no_improvement_count += 1
+        else:
+            model._no_improvement_count = 0
+        if loss < model.best_loss_:
+            model.best_loss_ = loss
+    return model._no_improvement_count > model.n_iter_no_change
+
+
+def _raise_diverged(model, what, value):
+    raise ValueError(
+        DIVERGENCE_MESSAGE.format(
+            what=what,
+            value=value,
+            epoch=model.n_iter_ + 1,
+            learning_rate_init=model.learning_rate_init,
+        )
+    )
+
+
+def run_lbfgs(model, theta, X, targets, sample_weight, spec, objective):
+    """Minimise the full-batch objective with SciPy's L-BFGS-B in place.
+
+    SciPy works in float64, so the vector is promoted for the optimisation
+    and written back in its own dtype.
+    """
+    dtype = theta.dtype
+    started = time.perf_counter()
+    iteration_losses = []
+
+    def record_iteration(intermediate_result):
+        iteration_losses.append(float(intermediate_result.fun))
+
+    def value_and_grad(flat):
+        value, grad = value_and_gradient(
+            objective, flat.astype(dtype, copy=False), X, targets, sample_weight, spec
+        )
+        return float(value), np.asarray(grad, dtype=np.float64)
+
+    result = scipy.optimize.minimize(
+        value_and_grad,
+        theta.astype(np.float64),
+        method="L-BFGS-B",
+        jac=True,
+        callback=record_iteration,
+        options={
+            "maxfun": model.max_fun,
+            "maxiter": model.max_iter,
+            "gtol": model.tol,
+        },
+    )
+    if not np.all(np.isfinite(result.x)) or not math.isfinite(result.fun):
+        _raise_diverged(model, "training loss", result.fun)
+    theta[...] = result.x
+    model.n_iter_ += int(result.nit)
+    model.t_ += X.shape[0]
+    model.loss_ = float(result.fun)
+    # loss_curve_ holds one entry per L-BFGS iteration, the last one the
+    # final loss; history_ holds a single row for the whole optimisation.
+    model.loss_curve_.extend(iteration_losses or [model.loss_])
+    model.best_loss_ = min(model.best_loss_, model.loss_)
+    model._history_rows.append(
+        {
+            "epoch": model.n_iter_,
+            "train_loss": model.loss_,
+            "learning_rate": np.nan,
+            "seconds": time.perf_counter() - started,
+        }
+    )
+    if result.status != 0:
+        warnings.warn(
+            f"lbfgs failed to converge after {result.nit} iterations "
+            f"(status={result.status}): {result.message}. Increase max_iter "
+            "or max_fun, or scale the data, for example with StandardScaler.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
