@@ -76,6 +76,7 @@ def run_stochastic(
         leave=True,
     )
     interrupted = False
+    reached_max_iter = False
     try:
         for _ in range(max_epochs):
             started = time.perf_counter()
@@ -147,7 +148,7 @@ def run_stochastic(
                 postfix["accuracy"] = f"{training_accuracy(theta):.3f}"
             if validation is not None:
                 postfix["val_score"] = f"{record['validation_score']:.3f}"
-            progress.set_postfix(postfix)
+            progress.set_postfix(postfix, refresh=False)
             progress.update(1)
 
             if interrupted:
@@ -179,16 +180,18 @@ def run_stochastic(
 
             if incremental:
                 break
-            if model.n_iter_ == model.max_iter:
-                warnings.warn(
-                    f"Stochastic optimizer: maximum iterations ({model.max_iter}) "
-                    "reached and the optimization hasn't converged yet. "
-                    "Increase max_iter or tol.",
-                    ConvergenceWarning,
-                    stacklevel=4,
-                )
+            reached_max_iter = model.n_iter_ == model.max_iter
     finally:
         progress.close()
+
+    if reached_max_iter:
+        warnings.warn(
+            f"Stochastic optimizer: maximum iterations ({model.max_iter}) "
+            "reached and the optimization hasn't converged yet. "
+            "Increase max_iter or tol.",
+            ConvergenceWarning,
+            stacklevel=4,
+        )
 
     if validation is not None and model._best_theta is not None:
         theta[...] = model._best_theta
