@@ -14,8 +14,9 @@ The registry ``ACTIVATIONS`` is keyed by the same strings that the
 """
 
 import autograd.numpy as anp
+import autograd.scipy.special as aspecial
 import numpy as np
-from scipy.special import expit
+from scipy.special import erf, expit
 
 
 class Activation:
@@ -62,8 +63,7 @@ class Logistic(Activation):
     name = "logistic"
 
     def __call__(self, z):
-        # 0.5 * (1 + tanh(z / 2)) equals 1 / (1 + exp(-z)) and never overflows.
-        return 0.5 * (anp.tanh(0.5 * z) + 1.0)
+        return aspecial.expit(z)
 
     def derivative(self, z, out):
         return out * (1.0 - out)
@@ -100,7 +100,92 @@ class ReLU(Activation):
         return np.maximum(z, 0.0, out=z)
 
 
+class LeakyReLU(Activation):
+    """``max(z, 0.01 z)``: ReLU with a small slope for negative inputs."""
+
+    name = "leaky_relu"
+    negative_slope = 0.01
+
+    def __call__(self, z):
+        return anp.where(z > 0, z, self.negative_slope * z)
+
+    def derivative(self, z, out):
+        # The output has the sign of the input, so it alone tells the branch.
+        return np.where(out > 0, 1.0, self.negative_slope).astype(out.dtype)
+
+
+class ELU(Activation):
+    """``z`` for ``z > 0``, else ``exp(z) - 1`` (Clevert et al., 2016)."""
+
+    name = "elu"
+
+    def __call__(self, z):
+        # exp of the clipped input, so the branch not taken cannot overflow.
+        return anp.where(z > 0, z, anp.exp(anp.minimum(z, 0.0)) - 1.0)
+
+    def derivative(self, z, out):
+        # For z <= 0, d/dz (exp(z) - 1) = exp(z) = out + 1.
+        return np.where(out > 0, 1.0, out + 1.0).astype(out.dtype)
+
+
+class Softplus(Activation):
+    """``log(1 + exp(z))``, a smooth ReLU."""
+
+    name = "softplus"
+
+    def __call__(self, z):
+        return anp.logaddexp(0.0, z)
+
+    def derivative(self, z, out):
+        # d/dz log(1 + exp(z)) = sigmoid(z) = 1 - exp(-out).
+        return -np.expm1(-out)
+
+
+class GELU(Activation):
+    """``z * Phi(z)`` with ``Phi`` the standard normal CDF (exact, via erf)."""
+
+    name = "gelu"
+    uses_input = True
+
+    def __call__(self, z):
+        return 0.5 * z * (1.0 + aspecial.erf(z / np.sqrt(2.0)))
+
+    def derivative(self, z, out):
+        # Phi(z) + z * phi(z), with phi the standard normal density.
+        cdf = 0.5 * (1.0 + erf(z / np.sqrt(2.0)))
+        density = np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+        return cdf + z * density
+
+
+class SiLU(Activation):
+    """``z * sigmoid(z)``, also called swish."""
+
+    name = "silu"
+    uses_input = True
+
+    def __call__(self, z):
+        return z * aspecial.expit(z)
+
+    def derivative(self, z, out):
+        sigmoid = expit(z)
+        return sigmoid + z * sigmoid * (1.0 - sigmoid)
+
+    def apply_inplace(self, z):
+        z *= expit(z)
+        return z
+
+
 ACTIVATIONS = {
     activation.name: activation
-    for activation in (Identity(), Logistic(), Tanh(), ReLU())
+    for activation in (
+        Identity(),
+        Logistic(),
+        Tanh(),
+        ReLU(),
+        LeakyReLU(),
+        ELU(),
+        Softplus(),
+        GELU(),
+        SiLU(),
+    )
 }

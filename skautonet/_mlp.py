@@ -9,23 +9,19 @@ import pandas as pd
 from scipy import sparse
 from sklearn.base import BaseEstimator, ClassifierMixin, _fit_context
 from sklearn.metrics import accuracy_score
-from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import LabelBinarizer
-from sklearn.utils import check_random_state, compute_sample_weight
+from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.multiclass import (
-    _check_partial_fit_first_call,
-    type_of_target,
-)
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
-    column_or_1d,
-    validate_data,
-)
+from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
 from ._activations import ACTIVATIONS
+from ._callables import (
+    check_activation,
+    check_loss,
+    check_penalty,
+    check_picklable,
+    takes_out_activation,
+)
 from ._network import (
     ObjectiveSpec,
     ParameterLayout,
@@ -35,7 +31,8 @@ from ._network import (
     initialize_parameters,
 )
 from ._optimizers import AdamOptimizer, SGDOptimizer
-from ._training import run_lbfgs, run_stochastic
+from ._targets import check_labels_known, fit_binarizer, is_multilabel, training_weights
+from ._training import run_lbfgs, run_stochastic, split_validation
 
 _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
@@ -65,8 +62,14 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         Number of units in each hidden layer. ``(8,)`` with 4 features and
         3 classes gives a 4-8-3 network.
 
-    activation : {"identity", "logistic", "tanh", "relu"}, default="relu"
-        Activation of the hidden layers.
+    activation : str or callable, default="relu"
+        Activation of the hidden layers: ``"identity"``, ``"logistic"``,
+        ``"tanh"`` or ``"relu"`` (as in ``MLPClassifier``), ``"leaky_relu"``
+        (slope 0.01), ``"elu"``, ``"softplus"``, ``"gelu"`` or ``"silu"``; or
+        a function written with ``autograd.numpy`` that maps an array to an
+        array of the same shape, such as ``lambda z: anp.sin(z)``. Built-in
+        names train through fused primitives; a callable is traced by
+        autograd and is slower.
 
     solver : {"sgd", "adam", "lbfgs"}, default="sgd"
         Optimizer. ``"sgd"`` and ``"adam"`` are stochastic and train in
@@ -74,8 +77,10 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         full-batch objective with SciPy's L-BFGS-B.
 
     alpha : float, default=1e-4
-        Strength of the L2 penalty ``alpha * 0.5 * sum(W**2) / n_samples``
-        on the coefficient matrices (not the intercepts).
+        Strength of the penalty: the objective adds
+        ``alpha * penalty(W) / n_batch``, with the default ``penalty="l2"``
+        giving ``MLPClassifier``'s ``alpha * 0.5 * sum(W**2) / n_batch``.
+        Only the coefficient matrices are penalised, not the intercepts.
 
     batch_size : int or "auto", default=1
         Examples per stochastic update. The default 1 is per-example SGD,
@@ -161,6 +166,26 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
     init_std : float, default=0.01
         Standard deviation for ``init="normal"``.
 
+    loss : "log_loss" or callable, default="log_loss"
+        The data loss. ``"log_loss"`` is the cross-entropy of the softmax
+        (multiclass) or logistic (binary, multilabel) outputs. A callable
+        ``loss(targets, logits)`` written with ``autograd.numpy`` returns one
+        loss per example; ``targets`` are the one-hot (or 0/1 multilabel)
+        rows and ``logits`` the output layer before its activation. If it
+        accepts a keyword ``out_activation``, it is told ``"softmax"`` or
+        ``"logistic"``. The estimator applies the weights and the mean.
+        :mod:`skautonet.losses` has focal loss and label smoothing.
+
+    penalty : {"l2", "l1", "elasticnet"} or callable, default="l2"
+        Penalty on the coefficient matrices, scaled by ``alpha``:
+        ``0.5 * sum(W**2)``, ``sum(|W|)``, or the mix
+        ``l1_ratio * sum(|W|) + (1 - l1_ratio) * 0.5 * sum(W**2)`` as in
+        ``SGDClassifier``. A callable receives the list of coefficient
+        matrices and returns a scalar.
+
+    l1_ratio : float, default=0.15
+        Share of the L1 term with ``penalty="elasticnet"``, in [0, 1].
+
     class_weight : dict, "balanced" or None, default=None
         Weights of the classes in the loss, multiplied into
         ``sample_weight``. ``"balanced"`` uses
@@ -231,10 +256,16 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
 
     Notes
     -----
-    Gradients come from ``autograd``. The built-in activations and loss go
-    through a few fused autograd primitives with hand-written vector-Jacobian
-    products, which autograd chains like any other operation. Inference is
-    plain NumPy.
+    Gradients come from ``autograd``. The built-in activations, loss and
+    penalties go through a few fused autograd primitives with hand-written
+    vector-Jacobian products, which autograd chains like any other
+    operation. Inference is plain NumPy.
+
+    Callables are checked once at ``fit`` on a small batch, and raise a
+    ``ValueError`` that names the parameter if autograd cannot
+    differentiate them. An estimator whose callable is a lambda or a
+    closure trains and works with ``GridSearchCV(n_jobs=...)``, but pickle
+    and joblib cannot save it: define the function at module level.
 
     The estimator does not run on GPUs and does not support regression.
 
@@ -256,7 +287,7 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
             "array-like",
             Interval(Integral, 1, None, closed="left"),
         ],
-        "activation": [StrOptions(set(ACTIVATIONS))],
+        "activation": [StrOptions(set(ACTIVATIONS)), callable],
         "solver": [StrOptions({"sgd", "adam", "lbfgs"})],
         "alpha": [Interval(Real, 0, None, closed="left")],
         "batch_size": [
@@ -286,6 +317,9 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "init": [StrOptions({"glorot_uniform", "normal"})],
         "init_std": [Interval(Real, 0, None, closed="neither")],
+        "loss": [StrOptions({"log_loss"}), callable],
+        "penalty": [StrOptions({"l2", "l1", "elasticnet"}), callable],
+        "l1_ratio": [Interval(Real, 0, 1, closed="both")],
         "class_weight": [dict, StrOptions({"balanced"}), None],
     }
 
@@ -317,6 +351,9 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         max_fun=15000,
         init="glorot_uniform",
         init_std=0.01,
+        loss="log_loss",
+        penalty="l2",
+        l1_ratio=0.15,
         class_weight=None,
     ):
         self.hidden_layer_sizes = hidden_layer_sizes
@@ -344,6 +381,9 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         self.max_fun = max_fun
         self.init = init
         self.init_std = init_std
+        self.loss = loss
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
         self.class_weight = class_weight
 
     # -- public API ---------------------------------------------------------
@@ -479,11 +519,15 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
+    def __getstate__(self):
+        for name in ("activation", "loss", "penalty"):
+            check_picklable(name, getattr(self, name))
+        return super().__getstate__()
+
     # -- fitting --------------------------------------------------------------
 
     def _fit(self, X, y, sample_weight, classes, incremental):
-        first_call = not hasattr(self, "coefs_")
-        continuing = not first_call and (incremental or self.warm_start)
+        continuing = hasattr(self, "coefs_") and (incremental or self.warm_start)
         if not incremental and self.solver == "lbfgs" and self.early_stopping:
             warnings.warn(
                 "early_stopping is ignored with solver='lbfgs'; use 'sgd' or "
@@ -492,7 +536,67 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=3,
             )
 
-        # Validate the data. Continuing keeps the fitted dtype.
+        X, y, targets, sample_weight, weight_scale = self._prepare_data(
+            X, y, sample_weight, classes, incremental, continuing
+        )
+        random_state = self._training_random_state(continuing)
+        layout = ParameterLayout((X.shape[1], *self._hidden_sizes(), targets.shape[1]))
+        if continuing:
+            theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+        else:
+            self._reset_training_state(targets.shape[1], incremental)
+            theta = initialize_parameters(
+                layout,
+                self.init,
+                self.init_std,
+                self.activation,
+                random_state,
+                X.dtype,
+            )
+        spec = self._objective_spec(layout, weight_scale, X.dtype)
+
+        # Train theta in place; coefs_ and intercepts_ become views of it.
+        if self.solver == "lbfgs":
+            run_lbfgs(self, theta, X, targets, sample_weight, spec, fused_objective)
+        else:
+            validation = None
+            if self.early_stopping and not incremental:
+                train, held_out = split_validation(
+                    X,
+                    y,
+                    targets,
+                    sample_weight,
+                    self.validation_fraction,
+                    self._multilabel,
+                    random_state,
+                )
+                X, y, targets, sample_weight = train
+                validation = self._validation_callback(layout, *held_out)
+            if not continuing or not hasattr(self, "_optimizer"):
+                self._optimizer = self._make_optimizer(theta)
+            run_stochastic(
+                self,
+                theta,
+                X,
+                targets,
+                sample_weight,
+                spec,
+                fused_objective,
+                self._optimizer,
+                random_state,
+                validation,
+                lambda params: self._accuracy(params, layout, X, y),
+                incremental,
+            )
+        self.coefs_, self.intercepts_ = layout.views(theta)
+        return self
+
+    def _prepare_data(self, X, y, sample_weight, classes, incremental, continuing):
+        """Validate the data; return it with targets and scaled weights.
+
+        Sets ``classes_`` and the label binarizer on a first call.
+        """
+        # Continuing keeps the dtype of the fitted weights.
         dtype = self.coefs_[0].dtype if continuing else (np.float64, np.float32)
         X, y = validate_data(
             self,
@@ -509,64 +613,80 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
             X = X.tocsr()
         if y.ndim == 2 and y.shape[1] == 1:
             y = column_or_1d(y, warn=True)
-        self._set_label_binarizer(y, classes, incremental, continuing)
-        targets = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
-        sample_weight, weight_scale = self._combined_sample_weight(
-            X, y, sample_weight, incremental
-        )
+        multilabel = is_multilabel(y)
 
-        # Build or reuse the network.
-        random_state = self._training_random_state(continuing)
-        n_outputs = targets.shape[1]
-        layer_sizes = (X.shape[1], *self._hidden_sizes(), n_outputs)
-        layout = ParameterLayout(layer_sizes)
-        if continuing:
-            theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+        if incremental:
+            if not hasattr(self, "_label_binarizer"):
+                if not multilabel and classes is None:
+                    raise ValueError(
+                        "classes must be passed on the first call to "
+                        "partial_fit: list every label the model will see, "
+                        "for example classes=np.unique(y_all)."
+                    )
+                labels = y if multilabel else classes
+                self._label_binarizer = fit_binarizer(labels, multilabel)
+                self.classes_ = self._label_binarizer.classes_
+                self._multilabel = multilabel
+            elif classes is not None and not np.array_equal(
+                np.unique(classes), self.classes_
+            ):
+                raise ValueError(
+                    f"classes={np.unique(classes).tolist()} differs from the "
+                    f"classes_={self.classes_.tolist()} of the first call to "
+                    "partial_fit. Pass the same classes, or omit them after the "
+                    "first call."
+                )
+            check_labels_known(y, self.classes_, self._multilabel)
         else:
-            self._reset_training_state(n_outputs, incremental)
-            theta = initialize_parameters(
-                layout,
-                self.init,
-                self.init_std,
-                self.activation,
-                random_state,
-                X.dtype,
-            )
+            binarizer = fit_binarizer(y, multilabel)
+            if continuing and not np.array_equal(binarizer.classes_, self.classes_):
+                raise ValueError(
+                    "warm_start can only continue with the classes of the "
+                    f"previous fit: got {binarizer.classes_.tolist()} now, "
+                    f"{self.classes_.tolist()} before. Set warm_start=False to "
+                    "train a new model."
+                )
+            self._label_binarizer = binarizer
+            self.classes_ = binarizer.classes_
+            self._multilabel = multilabel
+
+        targets = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
+        sample_weight, weight_scale = training_weights(
+            sample_weight,
+            self.class_weight,
+            X,
+            y,
+            self.classes_,
+            self._multilabel,
+            incremental,
+        )
+        return X, y, targets, sample_weight, weight_scale
+
+    def _objective_spec(self, layout, weight_scale, dtype):
+        """Build the objective's settings, checking the user's callables once."""
+        output = self.out_activation_
+        check_state = np.random.RandomState(0)
+        if callable(self.activation):
+            check_activation(self.activation, dtype, check_state)
+        loss = None
+        if callable(self.loss):
+            check_loss(self.loss, layout.layer_sizes[-1], output, dtype, check_state)
+            loss = self.loss
+        if callable(self.penalty):
+            check_penalty(self.penalty, layout, dtype, check_state)
+
         # The penalty is divided by the raw weight total of a batch, as in
         # MLPClassifier, while the loss uses weights scaled to a mean of 1.
-        alpha = self.alpha / weight_scale
-        spec = ObjectiveSpec(layout, self.activation, self.out_activation_, alpha)
-
-        # Train on theta in place; coefs_ and intercepts_ become views of it.
-        if self.solver == "lbfgs":
-            run_lbfgs(self, theta, X, targets, sample_weight, spec, fused_objective)
-        else:
-            early_stopping = self.early_stopping and not incremental
-            validation = None
-            if early_stopping:
-                X, targets, sample_weight, validation = self._split_validation(
-                    X, y, targets, sample_weight, layout, random_state
-                )
-            if not continuing or not hasattr(self, "_optimizer"):
-                self._optimizer = self._make_optimizer(theta)
-            elif len(getattr(self._optimizer, "first_moment", theta)) != theta.size:
-                self._optimizer = self._make_optimizer(theta)
-            run_stochastic(
-                self,
-                theta,
-                X,
-                targets,
-                sample_weight,
-                spec,
-                fused_objective,
-                self._optimizer,
-                random_state,
-                validation,
-                lambda params: self._accuracy_of(params, layout, X, y),
-                incremental,
-            )
-        self.coefs_, self.intercepts_ = layout.views(theta)
-        return self
+        return ObjectiveSpec(
+            layout,
+            self.activation,
+            output,
+            self.alpha / weight_scale,
+            loss=loss,
+            penalty=self.penalty,
+            l1_ratio=self.l1_ratio,
+            loss_takes_out_activation=loss is not None and takes_out_activation(loss),
+        )
 
     def _hidden_sizes(self):
         sizes = self.hidden_layer_sizes
@@ -593,114 +713,6 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
                 stacklevel=5,
             )
         return self.batch_size
-
-    def _set_label_binarizer(self, y, classes, incremental, continuing):
-        target_type = type_of_target(y, input_name="y")
-        if target_type not in ("binary", "multiclass", "multilabel-indicator"):
-            raise ValueError(
-                f"Unknown label type: {target_type!r}. AutogradMLPClassifier "
-                "needs class labels (binary or multiclass) or a multilabel "
-                "indicator matrix; for continuous targets use a regressor."
-            )
-        multilabel = target_type == "multilabel-indicator"
-
-        if incremental:
-            if not multilabel and _check_partial_fit_first_call(self, classes):
-                self._label_binarizer = LabelBinarizer().fit(classes)
-                self._check_enough_classes(self._label_binarizer.classes_)
-            elif multilabel and not hasattr(self, "_label_binarizer"):
-                self._label_binarizer = LabelBinarizer().fit(y)
-                self.classes_ = self._label_binarizer.classes_
-            self._check_labels_known(y, multilabel)
-            self._multilabel = multilabel
-            return
-
-        binarizer = LabelBinarizer().fit(y)
-        if continuing:
-            if not np.array_equal(binarizer.classes_, self.classes_):
-                raise ValueError(
-                    "warm_start can only continue with the classes of the "
-                    f"previous fit: got {binarizer.classes_.tolist()} now, "
-                    f"{self.classes_.tolist()} before. Set warm_start=False to "
-                    "train a new model."
-                )
-            self._label_binarizer = binarizer
-            return
-        self._check_enough_classes(binarizer.classes_, multilabel)
-        self._label_binarizer = binarizer
-        self.classes_ = binarizer.classes_
-        self._multilabel = multilabel
-
-    @staticmethod
-    def _check_enough_classes(classes, multilabel=False):
-        if not multilabel and len(classes) < 2:
-            raise ValueError(
-                "AutogradMLPClassifier needs samples of at least 2 classes, "
-                f"got only one class: {classes.tolist()!r}. Pass data with at "
-                "least two distinct labels."
-            )
-
-    def _check_labels_known(self, y, multilabel):
-        if multilabel:
-            if y.shape[1] != len(self.classes_):
-                raise ValueError(
-                    f"y has {y.shape[1]} label columns but the model was "
-                    f"started with {len(self.classes_)}."
-                )
-            return
-        unknown = np.setdiff1d(np.unique(y), self.classes_)
-        if unknown.size:
-            raise ValueError(
-                f"y contains labels {unknown.tolist()} that are not in "
-                f"classes_={self.classes_.tolist()}. Pass every label in "
-                "`classes` on the first call to partial_fit."
-            )
-
-    def _combined_sample_weight(self, X, y, sample_weight, incremental):
-        if sample_weight is not None:
-            sample_weight = _check_sample_weight(
-                sample_weight, X, dtype=X.dtype, ensure_non_negative=True
-            )
-        if self.class_weight is not None:
-            if self._multilabel:
-                raise ValueError(
-                    "class_weight is not supported for multilabel targets; "
-                    "pass sample_weight instead."
-                )
-            if incremental and self.class_weight == "balanced":
-                raise ValueError(
-                    "class_weight='balanced' is not supported by partial_fit "
-                    "because one batch does not show the class frequencies. "
-                    "Compute the weights with "
-                    "sklearn.utils.class_weight.compute_class_weight and pass "
-                    "them as a dict."
-                )
-            if isinstance(self.class_weight, dict):
-                unknown = set(self.class_weight) - set(self.classes_.tolist())
-                if unknown:
-                    raise ValueError(
-                        f"class_weight has keys {sorted(map(str, unknown))} "
-                        f"that are not classes; classes_={self.classes_.tolist()}."
-                    )
-            class_weight = compute_sample_weight(self.class_weight, y).astype(X.dtype)
-            sample_weight = (
-                class_weight if sample_weight is None else sample_weight * class_weight
-            )
-        if sample_weight is None:
-            return None, 1.0
-        weight_scale = 1.0
-        if not incremental:
-            if not np.any(sample_weight > 0):
-                raise ValueError(
-                    "sample_weight (times class_weight) is 0 for every example, "
-                    "so there is nothing to train on. Give some examples a "
-                    "positive weight."
-                )
-            # Scale to a mean of 1 so that the step size does not depend on
-            # the scale of the weights; see the objective in _network.
-            weight_scale = float(np.mean(sample_weight))
-            sample_weight = sample_weight / weight_scale
-        return sample_weight, weight_scale
 
     def _training_random_state(self, continuing):
         if continuing and hasattr(self, "_random_state"):
@@ -755,66 +767,26 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
             self.power_t,
         )
 
-    def _split_validation(self, X, y, targets, sample_weight, layout, random_state):
-        n_samples = X.shape[0]
-        n_validation = int(np.ceil(self.validation_fraction * n_samples))
-        stratify = None if self._multilabel else y
-        if stratify is not None:
-            classes, counts = np.unique(y, return_counts=True)
-            if n_validation < len(classes) or n_samples - n_validation < len(classes):
-                raise ValueError(
-                    f"validation_fraction={self.validation_fraction} holds out "
-                    f"{n_validation} of {n_samples} samples, too few for a "
-                    f"stratified split over {len(classes)} classes. Raise "
-                    "validation_fraction, pass more data, or set "
-                    "early_stopping=False."
-                )
-            if counts.min() < 2:
-                raise ValueError(
-                    f"early_stopping needs at least 2 samples of every class "
-                    f"for a stratified validation split; class "
-                    f"{classes[np.argmin(counts)]!r} has 1. Set "
-                    "early_stopping=False or pass more data."
-                )
-        arrays = [X, y, targets]
-        if sample_weight is not None:
-            arrays.append(sample_weight)
-        split = train_test_split(
-            *arrays,
-            test_size=n_validation,
-            random_state=random_state,
-            stratify=stratify,
-        )
-        X_train, X_val = split[0], split[1]
-        y_val = split[3]
-        targets_train, targets_val = split[4], split[5]
-        if sample_weight is not None:
-            sample_weight, weight_val = split[6], split[7]
-        else:
-            weight_val = None
+    def _validation_callback(self, layout, X, y, targets, sample_weight):
+        """Return a function of theta giving (accuracy, loss) on held-out data."""
 
         def validation(theta):
-            return self._validation_metrics(
-                theta, layout, X_val, y_val, targets_val, weight_val
-            )
+            coefs, intercepts = layout.views(theta)
+            logits = forward_logits_numpy(X, coefs, intercepts, self.activation)
+            if self.out_activation_ == "softmax":
+                shifted = logits - logits.max(axis=1, keepdims=True)
+                log_proba = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+                losses = -np.sum(targets * log_proba, axis=1)
+            else:
+                losses = np.sum(np.logaddexp(0.0, logits) - targets * logits, axis=1)
+            loss = float(np.average(losses, weights=sample_weight))
+            predicted = self._labels_from_logits(logits)
+            score = accuracy_score(y, predicted, sample_weight=sample_weight)
+            return float(score), loss
 
-        return X_train, targets_train, sample_weight, validation
+        return validation
 
-    def _validation_metrics(self, theta, layout, X, y, targets, sample_weight):
-        coefs, intercepts = layout.views(theta)
-        logits = forward_logits_numpy(X, coefs, intercepts, self.activation)
-        if self.out_activation_ == "softmax":
-            shifted = logits - logits.max(axis=1, keepdims=True)
-            log_proba = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-            losses = -np.sum(targets * log_proba, axis=1)
-        else:
-            losses = np.sum(np.logaddexp(0.0, logits) - targets * logits, axis=1)
-        loss = float(np.average(losses, weights=sample_weight))
-        predicted = self._labels_from_logits(logits)
-        score = float(accuracy_score(y, predicted, sample_weight=sample_weight))
-        return score, loss
-
-    def _accuracy_of(self, theta, layout, X, y):
+    def _accuracy(self, theta, layout, X, y):
         coefs, intercepts = layout.views(theta)
         logits = forward_logits_numpy(X, coefs, intercepts, self.activation)
         return float(accuracy_score(y, self._labels_from_logits(logits)))

@@ -18,9 +18,10 @@ import autograd.numpy as anp
 import numpy as np
 from scipy.special import expit
 
-from ._activations import ACTIVATIONS
+from ._activations import ACTIVATIONS, Activation
 from ._primitives import (
     LayerBlock,
+    add_l1_penalty,
     add_l2_penalty,
     dense,
     sigmoid_cross_entropy,
@@ -123,16 +124,107 @@ def l2_term(coefs):
     return 0.5 * sum(anp.sum(coef**2) for coef in coefs)
 
 
+def l1_term(coefs):
+    """Return ``sum(|W|)`` over the coefficient matrices."""
+    return sum(anp.sum(anp.abs(coef)) for coef in coefs)
+
+
+PENALTY_TERMS = {
+    # name: (weight of l1_term, weight of l2_term) as functions of l1_ratio,
+    # the elastic-net mix of SGDClassifier.
+    "l2": lambda l1_ratio: (0.0, 1.0),
+    "l1": lambda l1_ratio: (1.0, 0.0),
+    "elasticnet": lambda l1_ratio: (l1_ratio, 1.0 - l1_ratio),
+}
+
+
+class ObjectiveSpec:
+    """What an objective needs besides the parameters and the data.
+
+    Parameters
+    ----------
+    layout : ParameterLayout
+        The network's layer sizes.
+    activation : str or callable
+        A key of ``ACTIVATIONS`` or a function written with autograd.numpy.
+    output : {"softmax", "logistic"}
+        The output activation.
+    alpha : float
+        Penalty strength; the objective adds ``alpha * penalty / n_batch``.
+    loss : callable or None, default=None
+        ``loss(targets, logits)`` returning one loss per example, or None for
+        the cross-entropy that matches ``output``.
+    penalty : {"l2", "l1", "elasticnet"} or callable, default="l2"
+        The penalty on the coefficient matrices, or a function of the list of
+        coefficient matrices that returns a scalar.
+    l1_ratio : float, default=0.15
+        Share of the L1 term for ``"elasticnet"``.
+    loss_takes_out_activation : bool, default=False
+        Whether to call ``loss(targets, logits, out_activation=output)``.
+    """
+
+    __slots__ = (
+        "activation",
+        "alpha",
+        "l1_ratio",
+        "layout",
+        "loss",
+        "loss_takes_out_activation",
+        "output",
+        "penalty",
+    )
+
+    def __init__(
+        self,
+        layout,
+        activation,
+        output,
+        alpha,
+        loss=None,
+        penalty="l2",
+        l1_ratio=0.15,
+        loss_takes_out_activation=False,
+    ):
+        self.layout = layout
+        self.activation = (
+            ACTIVATIONS[activation] if isinstance(activation, str) else activation
+        )
+        self.output = output
+        self.alpha = alpha
+        self.loss = loss
+        self.penalty = penalty
+        self.l1_ratio = l1_ratio
+        self.loss_takes_out_activation = loss_takes_out_activation
+
+    def per_example_losses(self, targets, logits):
+        """Return one loss per example, traced with autograd.numpy."""
+        if self.loss is None:
+            if self.output == "softmax":
+                return categorical_cross_entropy(targets, logits)
+            return binary_cross_entropy(targets, logits)
+        if self.loss_takes_out_activation:
+            return self.loss(targets, logits, out_activation=self.output)
+        return self.loss(targets, logits)
+
+
+def _coefficient_matrices(theta, layout):
+    return [
+        anp.reshape(
+            theta[block.coef_start : block.intercept_start],
+            (block.fan_in, block.fan_out),
+        )
+        for block in layout.blocks
+    ]
+
+
 def traced_forward(theta, X, layout, activation):
     """Return the logits, traced operation by operation with autograd.numpy."""
     activate = ACTIVATIONS[activation] if isinstance(activation, str) else activation
     hidden = X
     last = len(layout.blocks) - 1
-    for index, block in enumerate(layout.blocks):
-        coef = anp.reshape(
-            theta[block.coef_start : block.intercept_start],
-            (block.fan_in, block.fan_out),
-        )
+    for index, (block, coef) in enumerate(
+        zip(layout.blocks, _coefficient_matrices(theta, layout))
+    ):
         intercept = theta[block.intercept_start : block.end]
         hidden = anp.dot(hidden, coef) + intercept
         if index < last:
@@ -143,18 +235,14 @@ def traced_forward(theta, X, layout, activation):
 def traced_objective(theta, X, targets, sample_weight, spec):
     """Return the training objective, traced with autograd.numpy only.
 
-    The objective is ``mean(sample_weight * losses) + alpha * 0.5 *
-    sum(W**2) / n_batch`` over the batch, which is ``MLPClassifier``'s
-    objective when there are no weights. The estimator passes weights scaled
-    to a mean of 1 over the training set, so the full-batch objective is the
-    weighted mean loss ``sum(w * losses) / sum(w)`` plus the penalty over
-    ``sum(w)``.
+    The objective is ``mean(sample_weight * losses) + alpha * penalty /
+    n_batch`` over the batch, which is ``MLPClassifier``'s objective when
+    there are no weights and the penalty is L2. The estimator passes weights
+    scaled to a mean of 1 over the training set, so the full-batch objective
+    is the weighted mean loss ``sum(w * losses) / sum(w)``.
     """
     logits = traced_forward(theta, X, spec.layout, spec.activation)
-    if spec.output == "softmax":
-        losses = categorical_cross_entropy(targets, logits)
-    else:
-        losses = binary_cross_entropy(targets, logits)
+    losses = spec.per_example_losses(targets, logits)
 
     n_batch = X.shape[0]
     if sample_weight is None:
@@ -163,11 +251,17 @@ def traced_objective(theta, X, targets, sample_weight, spec):
         loss = anp.sum(losses * sample_weight) / n_batch
 
     if spec.alpha:
-        coefs = [
-            theta[block.coef_start : block.intercept_start]
-            for block in spec.layout.blocks
-        ]
-        loss = loss + spec.alpha * l2_term(coefs) / n_batch
+        coefs = _coefficient_matrices(theta, spec.layout)
+        if callable(spec.penalty):
+            penalty = spec.penalty(coefs)
+        else:
+            l1_weight, l2_weight = PENALTY_TERMS[spec.penalty](spec.l1_ratio)
+            penalty = 0.0
+            if l1_weight:
+                penalty = penalty + l1_weight * l1_term(coefs)
+            if l2_weight:
+                penalty = penalty + l2_weight * l2_term(coefs)
+        loss = loss + spec.alpha * penalty / n_batch
     return loss
 
 
@@ -175,36 +269,50 @@ def traced_objective(theta, X, targets, sample_weight, spec):
 
 
 def fused_objective(theta, X, targets, sample_weight, spec):
-    """Return the same value as ``traced_objective`` through fused primitives."""
-    hidden_activation = ACTIVATIONS[spec.activation]
+    """Return the same value as ``traced_objective``, fused where possible.
+
+    Built-in activations, the cross-entropy losses and the built-in
+    penalties each run as one primitive; a user's callable is traced by
+    autograd like any other autograd.numpy code.
+    """
     identity = ACTIVATIONS["identity"]
     blocks = spec.layout.blocks
 
+    # Forward pass: one primitive per layer for a built-in activation.
     hidden = X
+    builtin = isinstance(spec.activation, Activation)
     for block in blocks[:-1]:
-        hidden = dense(theta, hidden, block, hidden_activation)
+        if builtin:
+            hidden = dense(theta, hidden, block, spec.activation)
+        else:
+            hidden = spec.activation(dense(theta, hidden, block, identity))
     logits = dense(theta, hidden, blocks[-1], identity)
 
-    if spec.output == "softmax":
+    # Data loss.
+    if spec.loss is None and spec.output == "softmax":
         loss = softmax_cross_entropy(logits, targets, sample_weight)
-    else:
+    elif spec.loss is None:
         loss = sigmoid_cross_entropy(logits, targets, sample_weight)
+    else:
+        losses = spec.per_example_losses(targets, logits)
+        if sample_weight is None:
+            loss = anp.mean(losses)
+        else:
+            loss = anp.sum(losses * sample_weight) / X.shape[0]
 
-    if spec.alpha:
-        loss = add_l2_penalty(loss, theta, blocks, spec.alpha / X.shape[0])
+    # Penalty on the coefficient matrices.
+    if not spec.alpha:
+        return loss
+    scale = spec.alpha / X.shape[0]
+    if callable(spec.penalty):
+        coefs = _coefficient_matrices(theta, spec.layout)
+        return loss + scale * spec.penalty(coefs)
+    l1_weight, l2_weight = PENALTY_TERMS[spec.penalty](spec.l1_ratio)
+    if l2_weight:
+        loss = add_l2_penalty(loss, theta, blocks, scale * l2_weight)
+    if l1_weight:
+        loss = add_l1_penalty(loss, theta, blocks, scale * l1_weight)
     return loss
-
-
-class ObjectiveSpec:
-    """What an objective needs besides the parameters and the data."""
-
-    __slots__ = ("activation", "alpha", "layout", "output")
-
-    def __init__(self, layout, activation, output, alpha):
-        self.layout = layout
-        self.activation = activation
-        self.output = output
-        self.alpha = alpha
 
 
 # -- inference ----------------------------------------------------------------
@@ -228,12 +336,16 @@ def forward_numpy(X, coefs, intercepts, activation, output):
 
 def forward_logits_numpy(X, coefs, intercepts, activation):
     """Return the logits with plain NumPy, reusing each hidden buffer."""
-    activate = ACTIVATIONS[activation]
+    activate = ACTIVATIONS[activation] if isinstance(activation, str) else activation
+    builtin = isinstance(activate, Activation)
     hidden = X
     last = len(coefs) - 1
     for index, (coef, intercept) in enumerate(zip(coefs, intercepts)):
         hidden = hidden @ coef
         hidden += intercept
         if index < last:
-            hidden = activate.apply_inplace(hidden)
+            if builtin:
+                hidden = activate.apply_inplace(hidden)
+            else:
+                hidden = np.asarray(activate(hidden))
     return np.asarray(hidden)

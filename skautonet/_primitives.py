@@ -255,3 +255,49 @@ def _add_l2_penalty_vjp(argnums, ans, args, kwargs):
 
 
 defvjp_argnums(add_l2_penalty, _add_l2_penalty_vjp)
+
+
+@primitive
+def add_l1_penalty(loss, theta, blocks, scale):
+    """Return ``loss + scale * sum(|W|)`` over the coefficient matrices.
+
+    The gradient at a weight of exactly 0 is taken as 0, like autograd's
+    ``abs``.
+    """
+    total = 0.0
+    for block in blocks:
+        total += np.sum(np.abs(theta[block.coef_start : block.intercept_start]))
+    return loss + scale * total
+
+
+def _add_l1_penalty_vjp(argnums, ans, args, kwargs):
+    _, theta, blocks, scale = args
+
+    def theta_gradient(g):
+        factor = g * scale
+
+        def add_into(total):
+            for block in blocks:
+                part = slice(block.coef_start, block.intercept_start)
+                total[part] += factor * np.sign(theta[part])
+            return total
+
+        return SparseObject(vspace(theta), add_into)
+
+    def vjp(g):
+        grads = []
+        for argnum in argnums:
+            if argnum == 0:
+                grads.append(g)
+            elif argnum == 1:
+                grads.append(theta_gradient(g))
+            else:
+                raise NotImplementedError(
+                    "add_l1_penalty is differentiable in loss and theta only"
+                )
+        return grads
+
+    return vjp
+
+
+defvjp_argnums(add_l1_penalty, _add_l1_penalty_vjp)

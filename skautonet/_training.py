@@ -15,6 +15,7 @@ import scipy.optimize
 from autograd.core import make_vjp
 from scipy import sparse
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
 from tqdm.auto import tqdm
 
 DIVERGENCE_MESSAGE = (
@@ -288,3 +289,47 @@ def run_lbfgs(model, theta, X, targets, sample_weight, spec, objective):
             ConvergenceWarning,
             stacklevel=4,
         )
+
+
+def split_validation(
+    X, y, targets, sample_weight, validation_fraction, multilabel, random_state
+):
+    """Hold out a stratified share of the data for early stopping.
+
+    Returns ``(train, validation)``, each a tuple ``(X, y, targets, weights)``.
+    Raises before any training when the split cannot hold every class.
+    """
+    n_samples = X.shape[0]
+    n_validation = int(np.ceil(validation_fraction * n_samples))
+    stratify = None if multilabel else y
+    if stratify is not None:
+        classes, counts = np.unique(y, return_counts=True)
+        if n_validation < len(classes) or n_samples - n_validation < len(classes):
+            raise ValueError(
+                f"validation_fraction={validation_fraction} holds out "
+                f"{n_validation} of {n_samples} samples, too few for a "
+                f"stratified split over {len(classes)} classes. Raise "
+                "validation_fraction, pass more data, or set "
+                "early_stopping=False."
+            )
+        if counts.min() < 2:
+            raise ValueError(
+                "early_stopping needs at least 2 samples of every class for a "
+                f"stratified validation split; class "
+                f"{classes[np.argmin(counts)]!r} has 1. Set "
+                "early_stopping=False or pass more data."
+            )
+
+    arrays = [X, y, targets]
+    if sample_weight is not None:
+        arrays.append(sample_weight)
+    split = train_test_split(
+        *arrays,
+        test_size=n_validation,
+        random_state=random_state,
+        stratify=stratify,
+    )
+    train, validation = split[0::2], split[1::2]
+    if sample_weight is None:
+        train, validation = (*train, None), (*validation, None)
+    return tuple(train), tuple(validation)
