@@ -21,11 +21,10 @@ from scipy.special import expit
 from ._activations import ACTIVATIONS, Activation
 from ._primitives import (
     LayerBlock,
-    add_l1_penalty,
-    add_l2_penalty,
+    Penalty,
+    add_penalty,
     dense,
-    sigmoid_cross_entropy,
-    softmax_cross_entropy,
+    dense_cross_entropy,
 )
 
 # -- parameter layout ---------------------------------------------------------
@@ -271,14 +270,16 @@ def traced_objective(theta, X, targets, sample_weight, spec):
 def fused_objective(theta, X, targets, sample_weight, spec):
     """Return the same value as ``traced_objective``, fused where possible.
 
-    Built-in activations, the cross-entropy losses and the built-in
-    penalties each run as one primitive; a user's callable is traced by
-    autograd like any other autograd.numpy code.
+    Built-in activations run as one ``dense`` primitive per hidden layer, and
+    the output layer, the cross-entropy and a built-in penalty as one
+    ``dense_cross_entropy``. A user's callable is traced by autograd like any
+    other autograd.numpy code.
     """
     identity = ACTIVATIONS["identity"]
     blocks = spec.layout.blocks
+    n_batch = X.shape[0]
 
-    # Forward pass: one primitive per layer for a built-in activation.
+    # Hidden layers.
     hidden = X
     builtin = isinstance(spec.activation, Activation)
     for block in blocks[:-1]:
@@ -286,32 +287,32 @@ def fused_objective(theta, X, targets, sample_weight, spec):
             hidden = dense(theta, hidden, block, spec.activation)
         else:
             hidden = spec.activation(dense(theta, hidden, block, identity))
-    logits = dense(theta, hidden, blocks[-1], identity)
 
-    # Data loss.
-    if spec.loss is None and spec.output == "softmax":
-        loss = softmax_cross_entropy(logits, targets, sample_weight)
-    elif spec.loss is None:
-        loss = sigmoid_cross_entropy(logits, targets, sample_weight)
+    # Built-in penalty, as L2 and L1 strengths per batch.
+    penalty = None
+    if spec.alpha and not callable(spec.penalty):
+        l1_weight, l2_weight = PENALTY_TERMS[spec.penalty](spec.l1_ratio)
+        scale = spec.alpha / n_batch
+        penalty = Penalty(blocks, l2_weight * scale, l1_weight * scale)
+
+    # Output layer and loss.
+    if spec.loss is None:
+        loss = dense_cross_entropy(
+            theta, hidden, blocks[-1], targets, sample_weight, spec.output, penalty
+        )
     else:
+        logits = dense(theta, hidden, blocks[-1], identity)
         losses = spec.per_example_losses(targets, logits)
         if sample_weight is None:
             loss = anp.mean(losses)
         else:
-            loss = anp.sum(losses * sample_weight) / X.shape[0]
+            loss = anp.sum(losses * sample_weight) / n_batch
+        if penalty is not None:
+            loss = add_penalty(loss, theta, penalty)
 
-    # Penalty on the coefficient matrices.
-    if not spec.alpha:
-        return loss
-    scale = spec.alpha / X.shape[0]
-    if callable(spec.penalty):
+    if spec.alpha and callable(spec.penalty):
         coefs = _coefficient_matrices(theta, spec.layout)
-        return loss + scale * spec.penalty(coefs)
-    l1_weight, l2_weight = PENALTY_TERMS[spec.penalty](spec.l1_ratio)
-    if l2_weight:
-        loss = add_l2_penalty(loss, theta, blocks, scale * l2_weight)
-    if l1_weight:
-        loss = add_l1_penalty(loss, theta, blocks, scale * l1_weight)
+        loss = loss + (spec.alpha / n_batch) * spec.penalty(coefs)
     return loss
 
 

@@ -8,13 +8,19 @@ after its forward function. ``tests/test_primitives.py`` checks every VJP
 against central finite differences with ``autograd.test_util.check_grads``.
 
 All parameters live in one flat vector ``theta``. A primitive reads its
-layer's weights as views into ``theta`` and its VJP adds into the matching
-block of the gradient through an autograd ``SparseObject``, so no full-size
-zero vector is built per layer.
+layer's weights as views into ``theta``, and its VJP returns a full-size
+gradient that is zero outside the blocks the primitive reads. Measured on
+2 cores, that costs less per update than autograd's ``SparseObject``, whose
+accumulation goes through one more traced call per contribution.
+
+The training objective for built-in options is then a chain of
+``len(hidden_layer_sizes) + 1`` primitives: one ``dense`` per hidden layer
+and one ``dense_cross_entropy`` that fuses the output layer, the loss and
+the penalty.
 """
 
 import numpy as np
-from autograd.core import SparseObject, defvjp_argnums, vspace
+from autograd.core import defvjp_argnums
 from autograd.extend import primitive
 from scipy.special import expit
 
@@ -87,202 +93,174 @@ def _dense_vjp(argnums, ans, args, kwargs):
             if activation.uses_input:
                 z = x @ block.coef(theta) + block.intercept(theta)
             delta = g * activation.derivative(z, ans)
-
-        grads = []
-        for argnum in argnums:
-            if argnum == 0:
-                grads.append(_layer_gradient(theta, x, block, delta))
-            else:
-                # dL/dx = delta @ W.T
-                grads.append(delta @ block.coef(theta).T)
-        return grads
+        return _block_gradients(argnums, theta, x, block, delta)
 
     return vjp
 
 
-def _layer_gradient(theta, x, block, delta):
-    coef_grad = np.asarray(x.T @ delta).ravel()
-    intercept_grad = delta.sum(axis=0)
-
-    def add_into(total):
-        total[block.coef_start : block.intercept_start] += coef_grad
-        total[block.intercept_start : block.end] += intercept_grad
-        return total
-
-    return SparseObject(vspace(theta), add_into)
+def _block_gradients(argnums, theta, x, block, delta, penalty=None, upstream=1.0):
+    """Return the gradients in ``theta`` and ``x`` of a layer with ``dL/dz = delta``."""
+    grads = []
+    for argnum in argnums:
+        if argnum == 0:
+            total = np.zeros(theta.shape, theta.dtype)
+            # dL/dW = x.T @ delta, dL/db = sum of delta over the batch.
+            total[block.coef_start : block.intercept_start] = (x.T @ delta).ravel()
+            total[block.intercept_start : block.end] = _sum_rows(delta)
+            if penalty is not None:
+                _add_penalty_gradient(total, theta, penalty, upstream)
+            grads.append(total)
+        elif argnum == 1:
+            # dL/dx = delta @ W.T
+            grads.append(delta @ block.coef(theta).T)
+        else:
+            raise NotImplementedError(
+                "the layer primitives are differentiable in theta and their "
+                f"input only, got a request for argument {argnum}"
+            )
+    return grads
 
 
 defvjp_argnums(dense, _dense_vjp)
 
 
-# -- losses on the output layer's logits ------------------------------------
+# -- output layer, loss and penalty in one primitive ---------------------------
 
 
-def _weighted_mean(losses, weights):
-    # The mean of weights * losses over the batch, not divided by the sum of
-    # the weights: the estimator scales the weights so that their mean over
-    # the training set is 1, which keeps a batch's step proportional to its
-    # weight and makes a batch of weight 0 contribute nothing.
-    if weights is None:
-        return np.mean(losses)
-    return np.dot(weights, losses) / losses.shape[0]
+class Penalty:
+    """L2 and L1 terms on the coefficient blocks of a flat parameter vector.
 
-
-def _weight_column(g, logits, weights):
-    """Scale the upstream gradient by each example's share of the mean."""
-    if weights is None:
-        return g / logits.shape[0]
-    return (g / logits.shape[0]) * weights[:, np.newaxis]
-
-
-def _log_softmax(logits):
-    # log softmax(z) = z - max(z) - log(sum(exp(z - max(z)))): the shift keeps
-    # every exponent at or below 0, so nothing overflows.
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-
-
-@primitive
-def softmax_cross_entropy(logits, targets, weights):
-    """Return the mean of ``weights * losses``, categorical cross-entropy losses.
-
-    ``targets`` has one row per example; rows are one-hot for hard labels but
-    any rows of non-negative values are accepted (label smoothing).
+    The value is ``l2 * 0.5 * sum(W**2) + l1 * sum(|W|)``, where ``l2`` and
+    ``l1`` already include ``alpha / n_batch``.
     """
-    losses = -np.sum(targets * _log_softmax(logits), axis=1)
-    return _weighted_mean(losses, weights)
+
+    __slots__ = ("blocks", "l1", "l2")
+
+    def __init__(self, blocks, l2, l1):
+        self.blocks = blocks
+        self.l2 = l2
+        self.l1 = l1
 
 
-def _softmax_cross_entropy_vjp(ans, logits, targets, weights):
-    def vjp(g):
-        probabilities = np.exp(_log_softmax(logits))
-        # d/dz of -sum_k t_k log softmax_k(z) is softmax(z) * sum_k t_k - t.
-        total = targets.sum(axis=1, keepdims=True)
-        return (probabilities * total - targets) * _weight_column(g, logits, weights)
-
-    return vjp
-
-
-defvjp_argnums(
-    softmax_cross_entropy,
-    lambda argnums, ans, args, kwargs: _only_first(
-        argnums, _softmax_cross_entropy_vjp(ans, *args)
-    ),
-)
-
-
-@primitive
-def sigmoid_cross_entropy(logits, targets, weights):
-    """Return the mean of ``weights * losses``, binary cross-entropy losses.
-
-    Losses are summed over the output columns (one per label), then averaged
-    over examples.
-    """
-    # -t log s(z) - (1 - t) log(1 - s(z)) = log(1 + exp(z)) - t z
-    losses = np.sum(np.logaddexp(0.0, logits) - targets * logits, axis=1)
-    return _weighted_mean(losses, weights)
-
-
-def _sigmoid_cross_entropy_vjp(ans, logits, targets, weights):
-    def vjp(g):
-        return (expit(logits) - targets) * _weight_column(g, logits, weights)
-
-    return vjp
-
-
-defvjp_argnums(
-    sigmoid_cross_entropy,
-    lambda argnums, ans, args, kwargs: _only_first(
-        argnums, _sigmoid_cross_entropy_vjp(ans, *args)
-    ),
-)
-
-
-def _only_first(argnums, vjp):
-    if tuple(argnums) != (0,):
-        raise NotImplementedError(
-            "the loss primitives are differentiable in their logits only, "
-            f"got a request for arguments {tuple(argnums)}"
-        )
-    return lambda g: (vjp(g),)
-
-
-# -- L2 penalty ---------------------------------------------------------------
-
-
-@primitive
-def add_l2_penalty(loss, theta, blocks, scale):
-    """Return ``loss + scale * 0.5 * sum(W**2)`` over the coefficient matrices.
-
-    Adding the data loss inside the primitive saves tracing a separate
-    addition on every update. Intercepts are not penalised.
-    """
+def _penalty_value(theta, penalty):
     total = 0.0
-    for block in blocks:
+    for block in penalty.blocks:
         coef = theta[block.coef_start : block.intercept_start]
-        total += np.dot(coef, coef)
-    return loss + scale * 0.5 * total
+        if penalty.l2:
+            total += penalty.l2 * 0.5 * np.dot(coef, coef)
+        if penalty.l1:
+            total += penalty.l1 * np.sum(np.abs(coef))
+    return total
 
 
-def _add_l2_penalty_vjp(argnums, ans, args, kwargs):
-    _, theta, blocks, scale = args
-
-    def theta_gradient(g):
-        factor = g * scale
-
-        def add_into(total):
-            for block in blocks:
-                part = slice(block.coef_start, block.intercept_start)
-                total[part] += factor * theta[part]
-            return total
-
-        return SparseObject(vspace(theta), add_into)
-
-    def vjp(g):
-        grads = []
-        for argnum in argnums:
-            if argnum == 0:
-                grads.append(g)
-            elif argnum == 1:
-                grads.append(theta_gradient(g))
-            else:
-                raise NotImplementedError(
-                    "add_l2_penalty is differentiable in loss and theta only"
-                )
-        return grads
-
-    return vjp
+def _add_penalty_gradient(total, theta, penalty, upstream):
+    """Add ``upstream`` times the penalty's gradient into ``total`` in place."""
+    # The gradient of |w| at w == 0 is taken as 0, as autograd's abs does.
+    for block in penalty.blocks:
+        part = slice(block.coef_start, block.intercept_start)
+        if penalty.l2:
+            total[part] += (upstream * penalty.l2) * theta[part]
+        if penalty.l1:
+            total[part] += (upstream * penalty.l1) * np.sign(theta[part])
 
 
-defvjp_argnums(add_l2_penalty, _add_l2_penalty_vjp)
+# np.add.reduce and np.maximum.reduce skip the Python wrappers of
+# ndarray.sum and ndarray.max, which matters on one-row batches.
+def _sum_rows(values):
+    return np.add.reduce(values, axis=0)
+
+
+def _sum_columns(values):
+    return np.add.reduce(values, axis=1)
+
+
+def _softmax_losses(logits, targets):
+    # For a one-hot row t, -sum_k t_k log softmax_k(z) = logsumexp(z) - t . z.
+    # The shift by the row maximum keeps every exponent at or below 0.
+    logits -= np.maximum.reduce(logits, axis=1, keepdims=True)
+    log_normalizer = np.log(_sum_columns(np.exp(logits)))
+    return log_normalizer - _sum_columns(targets * logits)
+
+
+def _sigmoid_losses(logits, targets):
+    # -t log s(z) - (1 - t) log(1 - s(z)) = log(1 + exp(z)) - t z
+    return _sum_columns(np.logaddexp(0.0, logits) - targets * logits)
 
 
 @primitive
-def add_l1_penalty(loss, theta, blocks, scale):
-    """Return ``loss + scale * sum(|W|)`` over the coefficient matrices.
+def dense_cross_entropy(theta, hidden, block, targets, weights, output, penalty):
+    """Return the output layer's mean cross-entropy plus the penalty.
 
-    The gradient at a weight of exactly 0 is taken as 0, like autograd's
-    ``abs``.
+    The logits are ``hidden @ W + b`` with the last layer's block. With
+    ``output="softmax"`` the loss of a row is its categorical cross-entropy,
+    and each ``targets`` row must sum to 1 (one-hot rows do); with
+    ``"logistic"`` it is the binary cross-entropy summed over the 0/1
+    columns.
+    The data term is ``sum(weights * losses) / n_batch``; the estimator scales
+    the weights to a mean of 1 over the training set, so a batch's step is
+    proportional to its weight and a batch of weight 0 contributes nothing.
+    ``penalty`` is a ``Penalty`` or None.
     """
-    total = 0.0
-    for block in blocks:
-        total += np.sum(np.abs(theta[block.coef_start : block.intercept_start]))
-    return loss + scale * total
+    logits = hidden @ block.coef(theta)
+    logits += block.intercept(theta)
+    if output == "softmax":
+        losses = _softmax_losses(logits, targets)
+    else:
+        losses = _sigmoid_losses(logits, targets)
+
+    if weights is None:
+        loss = np.add.reduce(losses) / losses.shape[0]
+    else:
+        loss = np.dot(weights, losses) / losses.shape[0]
+    if penalty is not None:
+        loss += _penalty_value(theta, penalty)
+    return loss
 
 
-def _add_l1_penalty_vjp(argnums, ans, args, kwargs):
-    _, theta, blocks, scale = args
+def _dense_cross_entropy_vjp(argnums, ans, args, kwargs):
+    theta, hidden, block, targets, weights, output, penalty = args
 
-    def theta_gradient(g):
-        factor = g * scale
+    def vjp(g):
+        logits = hidden @ block.coef(theta)
+        logits += block.intercept(theta)
+        if output == "softmax":
+            # d/dz of logsumexp(z) - t . z is softmax(z) - t.
+            logits -= np.maximum.reduce(logits, axis=1, keepdims=True)
+            probabilities = np.exp(logits, out=logits)
+            probabilities /= np.add.reduce(probabilities, axis=1, keepdims=True)
+            delta = probabilities - targets
+        else:
+            delta = expit(logits) - targets
 
-        def add_into(total):
-            for block in blocks:
-                part = slice(block.coef_start, block.intercept_start)
-                total[part] += factor * np.sign(theta[part])
-            return total
+        # Each example's share of the batch mean.
+        scale = g / delta.shape[0]
+        if weights is None:
+            delta *= scale
+        else:
+            delta *= (scale * weights)[:, np.newaxis]
+        return _block_gradients(argnums, theta, hidden, block, delta, penalty, g)
 
-        return SparseObject(vspace(theta), add_into)
+    return vjp
+
+
+defvjp_argnums(dense_cross_entropy, _dense_cross_entropy_vjp)
+
+
+# -- penalties on their own, for a user's loss -----------------------------------
+
+
+@primitive
+def add_penalty(loss, theta, penalty):
+    """Return ``loss`` plus the ``Penalty`` on the coefficient blocks of ``theta``.
+
+    Used when the data loss is the user's callable, so that the penalty is
+    still one primitive. Intercepts are not penalised.
+    """
+    return loss + _penalty_value(theta, penalty)
+
+
+def _add_penalty_vjp(argnums, ans, args, kwargs):
+    _, theta, penalty = args
 
     def vjp(g):
         grads = []
@@ -290,14 +268,16 @@ def _add_l1_penalty_vjp(argnums, ans, args, kwargs):
             if argnum == 0:
                 grads.append(g)
             elif argnum == 1:
-                grads.append(theta_gradient(g))
+                total = np.zeros(theta.shape, theta.dtype)
+                _add_penalty_gradient(total, theta, penalty, g)
+                grads.append(total)
             else:
                 raise NotImplementedError(
-                    "add_l1_penalty is differentiable in loss and theta only"
+                    "add_penalty is differentiable in loss and theta only"
                 )
         return grads
 
     return vjp
 
 
-defvjp_argnums(add_l1_penalty, _add_l1_penalty_vjp)
+defvjp_argnums(add_penalty, _add_penalty_vjp)

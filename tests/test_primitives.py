@@ -10,10 +10,10 @@ from scipy import sparse
 from skautonet._activations import ACTIVATIONS
 from skautonet._network import ParameterLayout
 from skautonet._primitives import (
-    add_l2_penalty,
+    Penalty,
+    add_penalty,
     dense,
-    sigmoid_cross_entropy,
-    softmax_cross_entropy,
+    dense_cross_entropy,
 )
 
 ACTIVATION_NAMES = sorted(ACTIVATIONS)
@@ -153,42 +153,83 @@ def test_dense_sparse_input_matches_dense(name, layout, theta, rng):
     )
 
 
-# -- losses -------------------------------------------------------------------
+# -- output layer with loss and penalty ------------------------------------------
 
 
+def output_loss(theta, hidden, block, targets, weights, output, penalty=None):
+    return dense_cross_entropy(theta, hidden, block, targets, weights, output, penalty)
+
+
+@pytest.mark.parametrize("with_penalty", [False, True])
 @pytest.mark.parametrize("weights_kind", [None, "positive"])
-@pytest.mark.parametrize("targets_kind", ["one_hot", "smoothed", "unnormalized"])
-def test_softmax_loss_gradient_matches_differences(targets_kind, weights_kind, rng):
-    logits = rng.normal(0.0, 2.0, size=(N_SAMPLES, N_OUTPUTS))
-    targets = make_targets(rng, targets_kind, N_OUTPUTS)
+@pytest.mark.parametrize(
+    ("output", "targets_kind"),
+    [("softmax", "one_hot"), ("softmax", "smoothed"), ("logistic", "binary")],
+)
+def test_output_loss_theta_gradient(
+    layout, theta, rng, output, targets_kind, weights_kind, with_penalty
+):
+    block = layout.blocks[1]
+    hidden = make_layer_input(rng, block)
+    targets = make_targets(rng, targets_kind, block.fan_out)
     weights = make_weights(rng, weights_kind)
+    penalty = Penalty(layout.blocks, 0.3, 0.2) if with_penalty else None
 
     check_reverse_mode(
-        lambda values: softmax_cross_entropy(values, targets, weights), logits
+        lambda params: output_loss(
+            params, hidden, block, targets, weights, output, penalty
+        ),
+        theta,
     )
 
 
-@pytest.mark.parametrize("weights_kind", [None, "positive"])
-@pytest.mark.parametrize("targets_kind", ["binary", "soft"])
-def test_sigmoid_loss_gradient_matches_differences(targets_kind, weights_kind, rng):
-    logits = rng.normal(0.0, 2.0, size=(N_SAMPLES, N_OUTPUTS))
-    targets = make_targets(rng, targets_kind, N_OUTPUTS)
-    weights = make_weights(rng, weights_kind)
+@pytest.mark.parametrize("output", ["softmax", "logistic"])
+def test_output_loss_input_gradient(layout, theta, rng, output):
+    block = layout.blocks[1]
+    hidden = make_layer_input(rng, block)
+    kind = "one_hot" if output == "softmax" else "binary"
+    targets = make_targets(rng, kind, block.fan_out)
+    weights = make_weights(rng, "positive")
 
     check_reverse_mode(
-        lambda values: sigmoid_cross_entropy(values, targets, weights), logits
+        lambda values: output_loss(theta, values, block, targets, weights, output),
+        hidden,
     )
+
+
+def test_output_loss_matches_traced_cross_entropy(layout, theta, rng):
+    block = layout.blocks[1]
+    hidden = make_layer_input(rng, block)
+    targets = make_targets(rng, "one_hot", block.fan_out)
+    weights = make_weights(rng, "positive")
+    coefs, intercepts = layout.views(theta)
+    logits = hidden @ coefs[1] + intercepts[1]
+    shifted = logits - logits.max(axis=1, keepdims=True)
+    log_proba = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
+    expected = np.mean(weights * -np.sum(targets * log_proba, axis=1))
+
+    value = output_loss(theta, hidden, block, targets, weights, "softmax")
+
+    np.testing.assert_allclose(value, expected, rtol=1e-13)
+
+
+def extreme_logit_layer():
+    """A 3-3 identity layer, so the logits equal the input row."""
+    layout = ParameterLayout((3, 3))
+    theta = layout.pack([np.eye(3)], [np.zeros(3)], np.float64)
+    return layout.blocks[0], theta
 
 
 @pytest.mark.parametrize(
     ("target_class", "expected_loss"), [(0, 0.0), (1, 1000.0), (2, 2000.0)]
 )
 def test_softmax_loss_exact_for_extreme_logits(target_class, expected_loss):
+    block, theta = extreme_logit_layer()
     logits = np.array([[1000.0, 0.0, -1000.0]])
     targets = np.eye(3)[[target_class]]
 
-    loss = softmax_cross_entropy(logits, targets, None)
-    gradient = grad(softmax_cross_entropy)(logits, targets, None)
+    loss = output_loss(theta, logits, block, targets, None, "softmax")
+    gradient = grad(output_loss, 1)(theta, logits, block, targets, None, "softmax")
 
     assert np.isfinite(loss)
     assert loss == expected_loss
@@ -197,60 +238,63 @@ def test_softmax_loss_exact_for_extreme_logits(target_class, expected_loss):
 
 
 def test_sigmoid_loss_finite_for_extreme_logits():
+    layout = ParameterLayout((2, 2))
+    block = layout.blocks[0]
+    theta = layout.pack([np.eye(2)], [np.zeros(2)], np.float64)
     logits = np.array([[1000.0, -1000.0]])
     targets = np.array([[0.0, 1.0]])
 
-    loss = sigmoid_cross_entropy(logits, targets, None)
-    gradient = grad(sigmoid_cross_entropy)(logits, targets, None)
+    loss = output_loss(theta, logits, block, targets, None, "logistic")
+    gradient = grad(output_loss, 1)(theta, logits, block, targets, None, "logistic")
 
     assert loss == 2000.0
     np.testing.assert_allclose(gradient, [[1.0, -1.0]], atol=1e-300)
 
 
-@pytest.mark.parametrize("loss", [softmax_cross_entropy, sigmoid_cross_entropy])
-def test_loss_rejects_gradient_in_targets(loss, rng):
-    logits = rng.normal(size=(N_SAMPLES, N_OUTPUTS))
-    targets = make_targets(rng, "one_hot", N_OUTPUTS)
+def test_output_loss_rejects_gradient_in_targets(layout, theta, rng):
+    block = layout.blocks[1]
+    hidden = make_layer_input(rng, block)
+    targets = make_targets(rng, "one_hot", block.fan_out)
 
-    with pytest.raises(NotImplementedError, match="logits only"):
-        grad(loss, 1)(logits, targets, None)
-
-
-# -- L2 penalty ---------------------------------------------------------------
+    with pytest.raises(NotImplementedError, match="theta and their input only"):
+        grad(output_loss, 3)(theta, hidden, block, targets, None, "softmax")
 
 
-def test_l2_penalty_value_sums_coefficients(layout, theta):
-    scale = 0.3
+# -- penalties ------------------------------------------------------------------
+
+
+def test_penalty_value_sums_coefficients(layout, theta):
     coefs, _ = layout.views(theta)
     squared_norm = sum(np.sum(coef**2) for coef in coefs)
+    absolute_sum = sum(np.sum(np.abs(coef)) for coef in coefs)
 
-    total = add_l2_penalty(1.25, theta, layout.blocks, scale)
+    total = add_penalty(1.25, theta, Penalty(layout.blocks, 0.3, 0.2))
 
-    np.testing.assert_allclose(total, 1.25 + 0.5 * scale * squared_norm, rtol=1e-14)
-
-
-def test_l2_penalty_loss_gradient_matches_differences(layout, theta):
-    check_reverse_mode(
-        lambda loss: add_l2_penalty(loss, theta, layout.blocks, 0.3), 1.25
-    )
+    expected = 1.25 + 0.5 * 0.3 * squared_norm + 0.2 * absolute_sum
+    np.testing.assert_allclose(total, expected, rtol=1e-14)
 
 
-def test_l2_penalty_theta_gradient_matches_differences(layout, theta):
-    check_reverse_mode(
-        lambda params: add_l2_penalty(1.25, params, layout.blocks, 0.3), theta
-    )
+def test_penalty_loss_gradient_matches_differences(layout, theta):
+    penalty = Penalty(layout.blocks, 0.3, 0.2)
+    check_reverse_mode(lambda loss: add_penalty(loss, theta, penalty), 1.25)
 
 
-def test_l2_penalty_skips_intercepts(layout, theta):
-    scale = 0.3
+def test_penalty_theta_gradient_matches_differences(layout, theta):
+    penalty = Penalty(layout.blocks, 0.3, 0.2)
+    check_reverse_mode(lambda params: add_penalty(1.25, params, penalty), theta)
 
-    gradient = grad(lambda params: add_l2_penalty(1.25, params, layout.blocks, scale))(
-        theta
-    )
+
+def test_penalty_skips_intercepts(layout, theta):
+    l2, l1 = 0.3, 0.2
+    penalty = Penalty(layout.blocks, l2, l1)
+
+    gradient = grad(lambda params: add_penalty(1.25, params, penalty))(theta)
 
     coef_gradients, intercept_gradients = layout.views(gradient)
     coefs, _ = layout.views(theta)
     for intercept_gradient in intercept_gradients:
         assert np.all(intercept_gradient == 0.0)
     for coef_gradient, coef in zip(coef_gradients, coefs):
-        np.testing.assert_allclose(coef_gradient, scale * coef, rtol=1e-14)
+        np.testing.assert_allclose(
+            coef_gradient, l2 * coef + l1 * np.sign(coef), rtol=1e-14
+        )
