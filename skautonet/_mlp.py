@@ -156,7 +156,9 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         Epochs without ``tol`` improvement before stopping.
 
     max_fun : int, default=15000
-        Maximum number of objective evaluations for ``"lbfgs"``.
+        Maximum number of objective evaluations for ``"lbfgs"``. SciPy checks
+        it between iterations, so the last iteration may exceed it by a few
+        evaluations.
 
     init : {"glorot_uniform", "normal"}, default="glorot_uniform"
         Initial weights. ``"glorot_uniform"`` is ``MLPClassifier``'s scheme;
@@ -235,9 +237,10 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         Best validation accuracy with ``early_stopping``, else None.
 
     history_ : pandas.DataFrame
-        One row per epoch: ``epoch``, ``train_loss``, ``learning_rate``,
+        One row per epoch: ``epoch``, ``train_loss``, ``learning_rate`` (the
+        step size of the epoch's last update, bias-corrected for Adam),
         ``seconds`` and, with ``early_stopping``, ``validation_score`` and
-        ``validation_loss``.
+        ``validation_loss``. ``"lbfgs"`` adds one row per call.
 
     n_layers_ : int
         Number of layers, input and output included.
@@ -519,6 +522,11 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
+    def __sklearn_is_fitted__(self):
+        # A fit that fails after validating the data has set classes_ but
+        # not the weights, and must not count as fitted.
+        return hasattr(self, "coefs_")
+
     def __getstate__(self):
         for name in ("activation", "loss", "penalty"):
             check_picklable(name, getattr(self, name))
@@ -543,6 +551,7 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         layout = ParameterLayout((X.shape[1], *self._hidden_sizes(), targets.shape[1]))
         if continuing:
             theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
+            self._reset_stopping_state(incremental, keep_records=True)
         else:
             self._reset_training_state(targets.shape[1], incremental)
             theta = initialize_parameters(
@@ -572,7 +581,10 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
                 )
                 X, y, targets, sample_weight = train
                 validation = self._validation_callback(layout, *held_out)
-            if not continuing or not hasattr(self, "_optimizer"):
+            # partial_fit keeps the optimizer's state (momentum, Adam's
+            # moments, the schedule); fit with warm_start starts a new one,
+            # so that changed hyperparameters take effect.
+            if not (incremental and continuing and hasattr(self, "_optimizer")):
                 self._optimizer = self._make_optimizer(theta)
             run_stochastic(
                 self,
@@ -616,7 +628,7 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         multilabel = is_multilabel(y)
 
         if incremental:
-            if not hasattr(self, "_label_binarizer"):
+            if not continuing:
                 if not multilabel and classes is None:
                     raise ValueError(
                         "classes must be passed on the first call to "
@@ -731,21 +743,34 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         self.t_ = 0
         self.loss_curve_ = []
         self._history_rows = []
-        self._no_improvement_count = 0
+        if hasattr(self, "_optimizer"):
+            del self._optimizer
+        self._reset_stopping_state(incremental, keep_records=False)
+
+    def _reset_stopping_state(self, incremental, keep_records):
+        """Set the stopping records for this call's mode.
+
+        A continuing fit keeps the records of its own mode, so that a second
+        ``fit`` with ``warm_start`` carries on counting, and starts fresh ones
+        when ``early_stopping`` or the solver changed between calls.
+        """
         early_stopping = (
             self.early_stopping and not incremental and self.solver != "lbfgs"
         )
         if early_stopping:
+            if keep_records and self.validation_scores_ is not None:
+                return
             self.validation_scores_ = []
             self.best_validation_score_ = -np.inf
             self.best_loss_ = None
         else:
+            if keep_records and self.best_loss_ is not None:
+                return
             self.validation_scores_ = None
             self.best_validation_score_ = None
             self.best_loss_ = np.inf
+        self._no_improvement_count = 0
         self._best_theta = None
-        if hasattr(self, "_optimizer"):
-            del self._optimizer
 
     def _make_optimizer(self, theta):
         if self.solver == "adam":

@@ -1,10 +1,18 @@
 """Target encoding and example weights for the estimator."""
 
+import inspect
+
 import numpy as np
 from sklearn.preprocessing import LabelBinarizer
 from sklearn.utils import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
+
+# scikit-learn 1.9 rejects all-zero weights unless told otherwise; older
+# releases accept them and do not know the keyword.
+_ACCEPTS_ALL_ZERO = (
+    "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
+)
 
 
 def is_multilabel(y):
@@ -61,8 +69,12 @@ def training_weights(
     every example has weight 1.
     """
     if sample_weight is not None:
+        options = {}
+        if incremental and _ACCEPTS_ALL_ZERO:
+            # A partial_fit batch of weight 0 is valid: it takes no step.
+            options["allow_all_zero_weights"] = True
         sample_weight = _check_sample_weight(
-            sample_weight, X, dtype=X.dtype, ensure_non_negative=True
+            sample_weight, X, dtype=X.dtype, ensure_non_negative=True, **options
         )
 
     if class_weight is not None:

@@ -79,7 +79,7 @@ def run_stochastic(
     interrupted = False
     reached_max_iter = False
     try:
-        for _ in range(max_epochs):
+        for epoch in range(max_epochs):
             started = time.perf_counter()
             if model.shuffle:
                 order = random_state.permutation(n_samples)
@@ -123,6 +123,7 @@ def run_stochastic(
 
             model.n_iter_ += 1
             model.t_ += n_samples
+            learning_rate = optimizer.learning_rate
             optimizer.end_epoch(model.t_)
             if not np.all(np.isfinite(theta)):
                 _raise_diverged(model, "weights", "non-finite")
@@ -134,7 +135,7 @@ def run_stochastic(
             record = {
                 "epoch": model.n_iter_,
                 "train_loss": epoch_loss,
-                "learning_rate": optimizer.learning_rate,
+                "learning_rate": learning_rate,
             }
             if validation is not None:
                 score, val_loss = validation(theta)
@@ -181,7 +182,8 @@ def run_stochastic(
 
             if incremental:
                 break
-            reached_max_iter = model.n_iter_ == model.max_iter
+            # max_iter counts the epochs of this call, also with warm_start.
+            reached_max_iter = epoch + 1 == max_epochs
     finally:
         progress.close()
 
