@@ -4,6 +4,7 @@ from typing import NamedTuple
 
 import numpy as np
 from sklearn.base import clone
+from sklearn.utils import check_random_state
 
 from ._network import ParameterLayout, fused_objective, initialize_parameters
 from ._training import value_and_gradient
@@ -76,10 +77,13 @@ def check_gradients(
     Returns
     -------
     result : GradientCheck
-        ``max_relative_error`` is the number to look at: below about 1e-6
-        the gradient is right to the precision finite differences allow in
-        float64. A kink (such as ReLU at 0) within ``epsilon`` of the
-        weights can inflate it for a single entry.
+        ``max_relative_error`` is the number to look at. A wrong gradient
+        gives errors of order 1e-2 to 1; a right one gives 1e-10 to about
+        1e-4, the upper end on entries whose gradient is near ``floor``,
+        where the rounding error of the finite differences (about 1e-10
+        here) is divided by a small number. A kink (such as ReLU at 0)
+        within ``epsilon`` of the weights can also inflate a single entry;
+        ``max_absolute_error`` helps to tell these cases apart.
 
     Examples
     --------
@@ -106,6 +110,21 @@ def check_gradients(
     layout = ParameterLayout((X.shape[1], *work._hidden_sizes(), targets.shape[1]))
     work._reset_training_state(targets.shape[1], incremental=False)
     if hasattr(estimator, "coefs_"):
+        if not np.array_equal(work.classes_, estimator.classes_) or (
+            layout.layer_sizes
+            != (
+                estimator.n_features_in_,
+                *estimator._hidden_sizes(),
+                estimator.n_outputs_,
+            )
+        ):
+            raise ValueError(
+                "check_gradients needs data of the fitted estimator's shape: y "
+                f"has the classes {work.classes_.tolist()} and X "
+                f"{X.shape[1]} features, but the estimator was fitted on "
+                f"{estimator.classes_.tolist()} and {estimator.n_features_in_} "
+                "features. Pass rows that contain every fitted class."
+            )
         theta = layout.pack(estimator.coefs_, estimator.intercepts_, np.float64)
     else:
         theta = initialize_parameters(
@@ -113,7 +132,7 @@ def check_gradients(
             work.init,
             work.init_std,
             work.activation,
-            np.random.RandomState(work.random_state),
+            check_random_state(work.random_state),
             np.float64,
         )
     spec = work._objective_spec(layout, weight_scale, np.float64)

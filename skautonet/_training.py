@@ -20,8 +20,7 @@ from tqdm.auto import tqdm
 
 DIVERGENCE_MESSAGE = (
     "Training diverged: the {what} became {value} at epoch {epoch}. "
-    "Lower learning_rate_init (currently {learning_rate_init!r}) or "
-    "standardize the input features, for example with StandardScaler."
+    "{remedy}standardize the input features, for example with StandardScaler."
 )
 
 
@@ -224,12 +223,15 @@ def _update_stall_count(model, theta, record, validation):
 
 
 def _raise_diverged(model, what, value):
+    if model.solver == "lbfgs":
+        remedy = "Check that the loss is finite for large logits, raise alpha or "
+    else:
+        remedy = (
+            f"Lower learning_rate_init (currently {model.learning_rate_init!r}) or "
+        )
     raise ValueError(
         DIVERGENCE_MESSAGE.format(
-            what=what,
-            value=value,
-            epoch=model.n_iter_ + 1,
-            learning_rate_init=model.learning_rate_init,
+            what=what, value=value, epoch=model.n_iter_ + 1, remedy=remedy
         )
     )
 

@@ -108,12 +108,15 @@ class FocalLoss(_Loss):
             raise ValueError(f"FocalLoss gamma must be at least 0, got {self.gamma!r}.")
         if out_activation == "softmax":
             log_p = _log_softmax(logits)
-            return -anp.sum(
-                targets * (1 - anp.exp(log_p)) ** self.gamma * log_p, axis=1
-            )
+            return -anp.sum(targets * self._modulating(log_p) * log_p, axis=1)
         # Each logistic output: log p of the true value, 1 or 0.
         log_p = targets * _log_sigmoid(logits) + (1 - targets) * _log_sigmoid(-logits)
-        return -anp.sum((1 - anp.exp(log_p)) ** self.gamma * log_p, axis=1)
+        return -anp.sum(self._modulating(log_p) * log_p, axis=1)
+
+    def _modulating(self, log_p):
+        # (1 - p) ** gamma has an infinite slope at p == 1 when gamma < 1, and
+        # p rounds to 1 at a margin of about 37; the floor keeps it finite.
+        return anp.maximum(1.0 - anp.exp(log_p), 1e-30) ** self.gamma
 
 
 class LabelSmoothingLoss(_Loss):
