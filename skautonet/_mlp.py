@@ -541,7 +541,7 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
                 "early_stopping is ignored with solver='lbfgs'; use 'sgd' or "
                 "'adam' to stop on a validation split.",
                 UserWarning,
-                stacklevel=3,
+                stacklevel=4,
             )
 
         X, y, targets, sample_weight, weight_scale = self._prepare_data(
@@ -722,7 +722,7 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
                 f"batch_size={self.batch_size} is larger than the {n_samples} "
                 f"training examples; using batches of {n_samples}.",
                 UserWarning,
-                stacklevel=5,
+                stacklevel=6,
             )
         return self.batch_size
 

@@ -157,7 +157,7 @@ def run_stochastic(
                     f"Training interrupted by the user after {model.n_iter_} "
                     "epochs; the model keeps the weights trained so far.",
                     UserWarning,
-                    stacklevel=4,
+                    stacklevel=5,
                 )
                 break
 
@@ -192,7 +192,7 @@ def run_stochastic(
             "reached and the optimization hasn't converged yet. "
             "Increase max_iter or tol.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
     if validation is not None and model._best_theta is not None:
@@ -291,7 +291,7 @@ def run_lbfgs(model, theta, X, targets, sample_weight, spec, objective):
             f"(status={result.status}): {result.message}. Increase max_iter "
             "or max_fun, or scale the data, for example with StandardScaler.",
             ConvergenceWarning,
-            stacklevel=4,
+            stacklevel=5,
         )
 
 

@@ -351,3 +351,13 @@ def test_continuous_target_raises(iris):
     y = np.linspace(0.0, 1.0, X.shape[0]) + 0.001
     with pytest.raises(ValueError, match="Unknown label type"):
         quick_classifier().fit(X, y)
+
+
+def test_warnings_point_to_caller(iris):
+    X, y = iris
+    clf = quick_classifier(max_iter=1, batch_size=500)
+    with pytest.warns(UserWarning) as record:
+        clf.fit(X, y)
+    assert len(record) == 2
+    for warning in record:
+        assert warning.filename == __file__
