@@ -63,13 +63,14 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         3 classes gives a 4-8-3 network.
 
     activation : str or callable, default="relu"
-        Activation of the hidden layers: ``"identity"``, ``"logistic"``,
-        ``"tanh"`` or ``"relu"`` (as in ``MLPClassifier``), ``"leaky_relu"``
-        (slope 0.01), ``"elu"``, ``"softplus"``, ``"gelu"`` or ``"silu"``; or
-        a function written with ``autograd.numpy`` that maps an array to an
-        array of the same shape, such as ``lambda z: anp.sin(z)``. Built-in
-        names train through fused primitives; a callable is traced by
-        autograd and is slower.
+        Activation of the hidden layers. The built-in names are
+        ``"identity"``, ``"logistic"``, ``"tanh"`` and ``"relu"`` (as in
+        ``MLPClassifier``), plus ``"leaky_relu"`` (slope 0.01), ``"elu"``,
+        ``"softplus"``, ``"gelu"`` and ``"silu"``. A callable is a function
+        written with ``autograd.numpy`` that maps an array to an array of the
+        same shape, such as ``lambda z: anp.sin(z)``. Built-in names train
+        through fused primitives, while autograd traces a callable operation
+        by operation, which is slower.
 
     solver : {"sgd", "adam", "lbfgs"}, default="sgd"
         Optimizer. ``"sgd"`` and ``"adam"`` are stochastic and train in

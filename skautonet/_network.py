@@ -138,7 +138,7 @@ PENALTY_TERMS = {
 
 
 class ObjectiveSpec:
-    """What an objective needs besides the parameters and the data.
+    """Settings of an objective besides the parameters and the data.
 
     Parameters
     ----------

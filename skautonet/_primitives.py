@@ -193,7 +193,7 @@ def dense_cross_entropy(theta, hidden, block, targets, weights, output, penalty)
 
     The logits are ``hidden @ W + b`` with the last layer's block. With
     ``output="softmax"`` the loss of a row is its categorical cross-entropy,
-    and each ``targets`` row must sum to 1 (one-hot rows do); with
+    and each ``targets`` row must sum to 1, as one-hot rows do. With
     ``"logistic"`` it is the binary cross-entropy summed over the 0/1
     columns.
     The data term is ``sum(weights * losses) / n_batch``; the estimator scales

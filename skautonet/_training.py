@@ -273,8 +273,8 @@ def run_lbfgs(model, theta, X, targets, sample_weight, spec, objective):
     model.n_iter_ += int(result.nit)
     model.t_ += X.shape[0]
     model.loss_ = float(result.fun)
-    # loss_curve_ holds one entry per L-BFGS iteration, the last one the
-    # final loss; history_ holds a single row for the whole optimisation.
+    # loss_curve_ gets one entry per L-BFGS iteration, the last one the final
+    # loss, and history_ a single row for the whole optimisation.
     model.loss_curve_.extend(iteration_losses or [model.loss_])
     model.best_loss_ = min(model.best_loss_, model.loss_)
     model._history_rows.append(
