@@ -144,12 +144,19 @@ def run_stochastic(
             model._history_rows.append(record)
 
             stalled = _update_stall_count(model, theta, record, validation)
-            postfix = {"loss": f"{epoch_loss:.4f}"}
             if model.verbose:
-                postfix["accuracy"] = f"{training_accuracy(theta):.3f}"
-            if validation is not None:
-                postfix["val_score"] = f"{record['validation_score']:.3f}"
-            progress.set_postfix(postfix, refresh=False)
+                # The bar shows the history_ row of the epoch, plus the
+                # training accuracy, which costs a forward pass.
+                postfix = {
+                    "loss": f"{epoch_loss:.4f}",
+                    "accuracy": f"{training_accuracy(theta):.3f}",
+                }
+                if validation is not None:
+                    postfix["val_score"] = f"{record['validation_score']:.3f}"
+                    postfix["val_loss"] = f"{record['validation_loss']:.4f}"
+                postfix["lr"] = f"{learning_rate:.3g}"
+                postfix["seconds"] = f"{record['seconds']:.2f}"
+                progress.set_postfix(postfix, refresh=False)
             progress.update(1)
 
             if interrupted:

@@ -265,6 +265,8 @@ def test_verbose_shows_progress_bar(iris, capsys):
     assert "3/3" in err
     assert "loss=" in err
     assert "accuracy=" in err
+    assert "lr=0.01" in err
+    assert "seconds=" in err
 
 
 def test_silent_by_default(iris, capsys):
