@@ -37,6 +37,10 @@ class Activation:
         """Return d out / d z elementwise; ``z`` may be None if not needed."""
         raise NotImplementedError
 
+    def backpropagate(self, g, z, out):
+        """Return ``g * derivative(z, out)``, the gradient in the input."""
+        return g * self.derivative(z, out)
+
     def apply_inplace(self, z):
         """Overwrite ``z`` with the activation of ``z`` and return it."""
         z[...] = self(z)
@@ -95,6 +99,9 @@ class ReLU(Activation):
         # NOTE: at z == 0 exactly this returns 0, while autograd's maximum
         # splits the tie and returns 0.5; the two paths agree everywhere else.
         return (out > 0).astype(out.dtype)
+
+    def backpropagate(self, g, z, out):
+        return g * (out > 0)
 
     def apply_inplace(self, z):
         return np.maximum(z, 0.0, out=z)

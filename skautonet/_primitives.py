@@ -92,7 +92,7 @@ def _dense_vjp(argnums, ans, args, kwargs):
             z = None
             if activation.uses_input:
                 z = x @ block.coef(theta) + block.intercept(theta)
-            delta = g * activation.derivative(z, ans)
+            delta = activation.backpropagate(g, z, ans)
         return _block_gradients(argnums, theta, x, block, delta)
 
     return vjp

@@ -36,9 +36,20 @@ def value_and_gradient(objective, theta, X, targets, sample_weight, spec):
     return value, vjp(1.0)
 
 
-def _batches(n_samples, batch_size, order):
-    for start in range(0, n_samples, batch_size):
-        yield order[start : start + batch_size]
+def _epoch_batches(X, targets, sample_weight, order, batch_size, per_example):
+    """Yield ``(X, targets, sample_weight)`` batches in the order ``order``."""
+    if per_example:
+        # One-row slices are views, where fancy indexing would copy; Python
+        # ints index faster than NumPy integers.
+        for row in order.tolist():
+            end = row + 1
+            weights = None if sample_weight is None else sample_weight[row:end]
+            yield X[row:end], targets[row:end], weights
+        return
+    for start in range(0, X.shape[0], batch_size):
+        batch = order[start : start + batch_size]
+        weights = None if sample_weight is None else sample_weight[batch]
+        yield X[batch], targets[batch], weights
 
 
 def run_stochastic(
@@ -87,24 +98,9 @@ def run_stochastic(
 
             epoch_loss = 0.0
             try:
-                for batch in _batches(n_samples, batch_size, order):
-                    if per_example:
-                        # A one-row slice is a view; fancy indexing would copy.
-                        row = batch[0]
-                        X_batch = X[row : row + 1]
-                        targets_batch = targets[row : row + 1]
-                        weight_batch = (
-                            None
-                            if sample_weight is None
-                            else sample_weight[row : row + 1]
-                        )
-                    else:
-                        X_batch = X[batch]
-                        targets_batch = targets[batch]
-                        weight_batch = (
-                            None if sample_weight is None else sample_weight[batch]
-                        )
-
+                for X_batch, targets_batch, weight_batch in _epoch_batches(
+                    X, targets, sample_weight, order, batch_size, per_example
+                ):
                     if weight_batch is not None and not np.any(weight_batch):
                         # Examples of weight 0 contribute nothing to the loss,
                         # so they take no step, not even the penalty's.
@@ -116,7 +112,7 @@ def run_stochastic(
                     if not math.isfinite(loss):
                         _raise_diverged(model, "training loss", loss)
                     optimizer.step(theta, grad)
-                    epoch_loss += float(loss) * len(batch)
+                    epoch_loss += float(loss) * X_batch.shape[0]
             except KeyboardInterrupt:
                 interrupted = True
 
