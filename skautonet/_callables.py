@@ -32,17 +32,36 @@ def takes_out_activation(function):
     )
 
 
+_SIGNATURES = {
+    "activation": "activation(z)",
+    "loss": "loss(targets, logits)",
+    "penalty": "penalty(coefs)",
+}
+
+
+def _raised_by_skautonet_losses(error):
+    """Return True if ``error`` comes from a ready-made loss checking its settings."""
+    traceback = error.__traceback__
+    while traceback.tb_next is not None:
+        traceback = traceback.tb_next
+    return traceback.tb_frame.f_globals.get("__name__") == "skautonet.losses"
+
+
 def _call(name, function, args, kwargs):
     try:
         with np.errstate(all="ignore"):
             return function(*args, **kwargs)
     except Exception as error:
-        # A ValueError is the callable's own message about its settings; any
-        # other error is usually code that autograd.numpy does not support.
-        hint = "" if isinstance(error, ValueError) else f" {_TRACING_HINT}"
+        message = str(error).rstrip(".")
+        if _raised_by_skautonet_losses(error):
+            hint = ""
+        elif isinstance(error, TypeError) and "argument" in message:
+            hint = f" It is called as {_SIGNATURES[name]}; check its signature."
+        else:
+            hint = f" {_TRACING_HINT}"
         raise ValueError(
             f"The {name} callable {function!r} raised "
-            f"{type(error).__name__}: {error}.{hint}"
+            f"{type(error).__name__}: {message}.{hint}"
         ) from error
 
 
@@ -58,7 +77,8 @@ def _check_array(name, function, value, expected_shape, dtype, what):
     if value.shape != expected_shape:
         raise ValueError(
             f"The {name} callable {function!r} must return {what} of shape "
-            f"{expected_shape}, got shape {value.shape}."
+            f"{expected_shape}, got shape {value.shape}, when checked on a "
+            "small batch before training."
         )
     if not np.issubdtype(value.dtype, np.floating):
         raise ValueError(
@@ -82,7 +102,7 @@ def _check_differentiable(name, function, make_input, call, expected_shape):
     except Exception as error:
         raise ValueError(
             f"autograd cannot differentiate the {name} callable {function!r}: "
-            f"{type(error).__name__}: {error}. {_TRACING_HINT}"
+            f"{type(error).__name__}: {str(error).rstrip('.')}. {_TRACING_HINT}"
         ) from error
     cotangent = np.ones(expected_shape)
     try:
@@ -91,7 +111,7 @@ def _check_differentiable(name, function, make_input, call, expected_shape):
     except Exception as error:
         raise ValueError(
             f"autograd cannot differentiate the {name} callable {function!r}: "
-            f"{type(error).__name__}: {error}. {_TRACING_HINT}"
+            f"{type(error).__name__}: {str(error).rstrip('.')}. {_TRACING_HINT}"
         ) from error
     flat = np.concatenate([np.ravel(part) for part in _leaves(gradient)])
     if not np.all(np.isfinite(flat)):
@@ -139,7 +159,14 @@ def check_activation(activation, dtype, random_state):
         return random_state.normal(size=shape).astype(dtype)
 
     value = _call("activation", activation, (make_input(),), {})
-    _check_array("activation", activation, value, shape, dtype, "an array")
+    _check_array(
+        "activation",
+        activation,
+        value,
+        shape,
+        dtype,
+        "an array of the same shape as its input",
+    )
     _check_differentiable(
         "activation",
         activation,

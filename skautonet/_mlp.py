@@ -38,7 +38,12 @@ _STOCHASTIC_SOLVERS = ("sgd", "adam")
 
 
 def _is_stochastic(estimator):
-    return estimator.solver in _STOCHASTIC_SOLVERS
+    if estimator.solver not in _STOCHASTIC_SOLVERS:
+        raise AttributeError(
+            "partial_fit is only available for the stochastic solvers 'sgd' "
+            f"and 'adam'; solver={estimator.solver!r} is not stochastic."
+        )
+    return True
 
 
 class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
@@ -46,8 +51,10 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
 
     The network is a stack of dense layers with one activation for the
     hidden layers and softmax (multiclass) or logistic (binary, multilabel)
-    outputs. The training objective is the mean cross-entropy plus an L2
-    penalty, differentiated by autograd. By default training is plain
+    outputs. The training objective is the mean loss (cross-entropy unless
+    ``loss`` says otherwise) plus a penalty on the weights (L2 unless
+    ``penalty`` says otherwise), differentiated by autograd. By default
+    training is plain
     per-example stochastic gradient descent: every update uses one example's
     gradient, and the examples are reshuffled each epoch.
 
@@ -60,7 +67,8 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
     hidden_layer_sizes : array-like of shape (n_layers - 2,) or int, \
             default=(100,)
         Number of units in each hidden layer. ``(8,)`` with 4 features and
-        3 classes gives a 4-8-3 network.
+        3 classes gives a 4-8-3 network; ``()`` gives no hidden layer
+        (multinomial logistic regression).
 
     activation : str or callable, default="relu"
         Activation of the hidden layers. The built-in names are
@@ -105,7 +113,11 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         Maximum number of epochs for ``"sgd"`` and ``"adam"``, or of
         iterations for ``"lbfgs"``. The default is lower than
         ``MLPClassifier``'s 200 because one epoch of per-example SGD makes
-        ``n_samples`` updates instead of about ``n_samples / 200``.
+        ``n_samples`` updates instead of about ``n_samples / 200``. Training
+        that reaches ``max_iter`` warns with ``ConvergenceWarning``, which
+        the defaults often do; raise ``max_iter`` (``"lbfgs"`` usually needs
+        a few hundred iterations) or silence the warning when a fixed
+        number of epochs is intended.
 
     shuffle : bool, default=True
         Whether to reshuffle the examples before each epoch.
@@ -123,11 +135,14 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
 
     verbose : bool, default=False
         Whether to show a tqdm progress bar over epochs with the training
-        loss and accuracy.
+        loss, the accuracy on the training data, the validation score and
+        loss with ``early_stopping``, the learning rate and the seconds per
+        epoch.
 
     warm_start : bool, default=False
         Whether a new ``fit`` continues from the current weights instead of
-        drawing new ones. The classes of ``y`` must match ``classes_``.
+        drawing new ones. The classes of ``y``, the number of features and
+        ``hidden_layer_sizes`` must stay the same.
 
     momentum : float, default=0.0
         Momentum of ``"sgd"``, in [0, 1]. The default 0 keeps plain SGD;
@@ -139,7 +154,8 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
     early_stopping : bool, default=False
         Whether to hold out ``validation_fraction`` of the data (stratified)
         and stop when its accuracy stops improving; the best weights are
-        restored at the end. Stochastic solvers only.
+        restored at the end. Stochastic solvers only, and ignored by
+        ``partial_fit``, as in ``MLPClassifier``.
 
     validation_fraction : float, default=0.1
         Share of the training data held out with ``early_stopping``.
@@ -219,13 +235,18 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         calls that continue training.
 
     t_ : int
-        Training examples seen, counted once per epoch.
+        Number of training examples seen, summed over epochs: 750 after 5
+        epochs over 150 examples. As in ``MLPClassifier``, it drives the
+        ``"invscaling"`` schedule.
 
     loss_ : float
-        Training objective at the end of the last epoch.
+        Training objective of the last epoch: for the stochastic solvers the
+        mean of the per-update objectives during the epoch, as in
+        ``MLPClassifier``, so it lags the objective of the final weights; for
+        ``"lbfgs"`` the objective at the final weights.
 
     loss_curve_ : list of float
-        Training objective after each epoch (each L-BFGS iteration).
+        ``loss_`` of each epoch (of each L-BFGS iteration).
 
     best_loss_ : float or None
         Lowest training objective seen; None with ``early_stopping``.
@@ -551,6 +572,18 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         random_state = self._training_random_state(continuing)
         layout = ParameterLayout((X.shape[1], *self._hidden_sizes(), targets.shape[1]))
         if continuing:
+            fitted_sizes = (
+                self.coefs_[0].shape[0],
+                *(coef.shape[1] for coef in self.coefs_),
+            )
+            if fitted_sizes != layout.layer_sizes:
+                raise ValueError(
+                    f"Cannot continue training: the fitted network has layer "
+                    f"sizes {fitted_sizes}, but hidden_layer_sizes="
+                    f"{self.hidden_layer_sizes!r} gives {layout.layer_sizes}. "
+                    "Set warm_start=False to train a new network, or restore "
+                    "hidden_layer_sizes."
+                )
             theta = layout.pack(self.coefs_, self.intercepts_, X.dtype)
             self._reset_stopping_state(incremental, keep_records=True)
         else:

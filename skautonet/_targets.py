@@ -95,7 +95,7 @@ def training_weights(
             unknown = set(class_weight) - set(classes.tolist())
             if unknown:
                 raise ValueError(
-                    f"class_weight has keys {sorted(map(str, unknown))} that "
+                    f"class_weight has keys {sorted(unknown, key=str)} that "
                     f"are not classes; classes_={classes.tolist()}."
                 )
         per_class = compute_sample_weight(class_weight, y).astype(X.dtype)

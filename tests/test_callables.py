@@ -450,3 +450,14 @@ def test_deepcopy_keeps_lambda_and_weights(iris):
     assert copied.activation is activation
     assert copied.coefs_[0] is not clf.coefs_[0]
     np.testing.assert_array_equal(copied.predict_proba(X), clf.predict_proba(X))
+
+
+def test_wrong_signature_names_expected_call(iris):
+    X, y = iris
+
+    def two_arguments(z, extra):
+        return z
+
+    clf = AutogradMLPClassifier(hidden_layer_sizes=(4,), activation=two_arguments)
+    with pytest.raises(ValueError, match=r"called as activation\(z\)"):
+        clf.fit(X, y)

@@ -341,3 +341,26 @@ def test_partial_fit_all_zero_weights_take_no_step(iris):
     clf.partial_fit(X[:5], y[:5], sample_weight=np.zeros(5))
 
     assert_weights_equal(clf, saved)
+
+
+def test_warm_start_rejects_new_layer_sizes(iris):
+    X, y = iris
+    clf = AutogradMLPClassifier(
+        hidden_layer_sizes=(16,), max_iter=1, warm_start=True, random_state=0
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        clf.fit(X, y)
+    clf.set_params(hidden_layer_sizes=(8,))
+
+    with pytest.raises(ValueError, match="warm_start=False") as excinfo:
+        clf.fit(X, y)
+    assert "(4, 16, 3)" in str(excinfo.value)
+    assert "(4, 8, 3)" in str(excinfo.value)
+
+
+def test_lbfgs_partial_fit_names_reason():
+    clf = AutogradMLPClassifier(solver="lbfgs")
+    with pytest.raises(AttributeError, match="has no attribute 'partial_fit'") as info:
+        clf.partial_fit
+    assert "'lbfgs' is not stochastic" in str(info.value.__cause__)

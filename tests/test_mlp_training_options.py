@@ -450,7 +450,7 @@ def test_unknown_class_weight_key_raises(imbalanced_data):
     X, y = imbalanced_data
     clf = quick_classifier(class_weight={0: 1, 7: 2})
 
-    with pytest.raises(ValueError, match=r"class_weight has keys \['7'\]"):
+    with pytest.raises(ValueError, match=r"class_weight has keys \[7\]"):
         clf.fit(X, y)
 
 
