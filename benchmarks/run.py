@@ -530,7 +530,17 @@ def format_report(cases, args, results, checks, errors):
         lines += ["", table]
         sections.append("\n".join(lines))
 
-    sections.append("## Targets for AutogradMLPClassifier\n\n" + targets_table(checks))
+    targets_note = ""
+    if args.quick:
+        targets_note = (
+            "NOTE: quick mode uses tiny sizes, so these verdicts only show that "
+            "the report works; judge the targets on a full run.\n\n"
+        )
+    sections.append(
+        "## Targets for AutogradMLPClassifier\n\n"
+        + targets_note
+        + targets_table(checks)
+    )
     if errors:
         sections.append(
             "## Errors\n\n" + "\n\n".join(f"```\n{error}\n```" for error in errors)
