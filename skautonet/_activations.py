@@ -100,9 +100,6 @@ class ReLU(Activation):
         # splits the tie and returns 0.5; the two paths agree everywhere else.
         return (out > 0).astype(out.dtype)
 
-    def backpropagate(self, g, z, out):
-        return g * (out > 0)
-
     def apply_inplace(self, z):
         return np.maximum(z, 0.0, out=z)
 

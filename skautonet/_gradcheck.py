@@ -107,6 +107,7 @@ def check_gradients(
         incremental=False,
         continuing=False,
     )
+    targets = targets.astype(np.float64)
     layout = ParameterLayout((X.shape[1], *work._hidden_sizes(), targets.shape[1]))
     work._reset_training_state(targets.shape[1], incremental=False)
     if hasattr(estimator, "coefs_"):

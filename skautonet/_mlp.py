@@ -696,7 +696,9 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
             self.classes_ = binarizer.classes_
             self._multilabel = multilabel
 
-        targets = self._label_binarizer.transform(y).astype(X.dtype, copy=False)
+        # 0/1 targets are stored as uint8, an eighth of float64, and the
+        # training loops convert each batch to the dtype of X.
+        targets = self._label_binarizer.transform(y).astype(np.uint8)
         sample_weight, weight_scale = training_weights(
             sample_weight,
             self.class_weight,

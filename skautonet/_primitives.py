@@ -22,6 +22,7 @@ the penalty.
 import numpy as np
 from autograd.core import defvjp_argnums
 from autograd.extend import primitive
+from scipy import sparse
 from scipy.special import expit
 
 
@@ -33,7 +34,14 @@ class LayerBlock:
     in ``theta[intercept_start:end]``.
     """
 
-    __slots__ = ("coef_start", "end", "fan_in", "fan_out", "intercept_start")
+    __slots__ = (
+        "_views",
+        "coef_start",
+        "end",
+        "fan_in",
+        "fan_out",
+        "intercept_start",
+    )
 
     def __init__(self, coef_start, fan_in, fan_out):
         self.coef_start = coef_start
@@ -41,16 +49,28 @@ class LayerBlock:
         self.fan_out = fan_out
         self.intercept_start = coef_start + fan_in * fan_out
         self.end = self.intercept_start + fan_out
+        self._views = None
+
+    def _views_of(self, theta):
+        # Training updates one vector in place, so the views of the last
+        # vector seen stay valid; the tuple keeps that vector alive, so the
+        # identity test cannot match a different array at a reused address.
+        views = self._views
+        if views is None or views[0] is not theta:
+            coef = theta[self.coef_start : self.intercept_start].reshape(
+                self.fan_in, self.fan_out
+            )
+            views = (theta, coef, theta[self.intercept_start : self.end])
+            self._views = views
+        return views
 
     def coef(self, theta):
         """Return the coefficient matrix as a view into ``theta``."""
-        return theta[self.coef_start : self.intercept_start].reshape(
-            self.fan_in, self.fan_out
-        )
+        return self._views_of(theta)[1]
 
     def intercept(self, theta):
         """Return the intercept vector as a view into ``theta``."""
-        return theta[self.intercept_start : self.end]
+        return self._views_of(theta)[2]
 
     def __eq__(self, other):
         return isinstance(other, LayerBlock) and (
@@ -105,7 +125,14 @@ def _block_gradients(argnums, theta, x, block, delta, penalty=None, upstream=1.0
         if argnum == 0:
             total = np.zeros(theta.shape, theta.dtype)
             # dL/dW = x.T @ delta, dL/db = sum of delta over the batch.
-            total[block.coef_start : block.intercept_start] = (x.T @ delta).ravel()
+            coef_gradient = total[block.coef_start : block.intercept_start]
+            if sparse.issparse(x):
+                coef_gradient[:] = (x.T @ delta).ravel()
+            else:
+                # Write x.T @ delta straight into the gradient's block.
+                np.matmul(
+                    x.T, delta, out=coef_gradient.reshape(block.fan_in, block.fan_out)
+                )
             total[block.intercept_start : block.end] = _sum_rows(delta)
             if penalty is not None:
                 _add_penalty_gradient(total, theta, penalty, upstream)

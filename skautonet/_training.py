@@ -37,19 +37,24 @@ def value_and_gradient(objective, theta, X, targets, sample_weight, spec):
 
 
 def _epoch_batches(X, targets, sample_weight, order, batch_size, per_example):
-    """Yield ``(X, targets, sample_weight)`` batches in the order ``order``."""
+    """Yield ``(X, targets, sample_weight)`` batches in the order ``order``.
+
+    ``targets`` may be stored compactly (uint8); each batch is converted to
+    the dtype of ``X``.
+    """
+    dtype = X.dtype
     if per_example:
         # One-row slices are views, where fancy indexing would copy; Python
         # ints index faster than NumPy integers.
         for row in order.tolist():
             end = row + 1
             weights = None if sample_weight is None else sample_weight[row:end]
-            yield X[row:end], targets[row:end], weights
+            yield X[row:end], targets[row:end].astype(dtype), weights
         return
     for start in range(0, X.shape[0], batch_size):
         batch = order[start : start + batch_size]
         weights = None if sample_weight is None else sample_weight[batch]
-        yield X[batch], targets[batch], weights
+        yield X[batch], targets[batch].astype(dtype), weights
 
 
 def run_stochastic(
@@ -246,6 +251,7 @@ def run_lbfgs(model, theta, X, targets, sample_weight, spec, objective):
     and written back in its own dtype.
     """
     dtype = theta.dtype
+    targets = targets.astype(X.dtype)
     started = time.perf_counter()
     iteration_losses = []
 

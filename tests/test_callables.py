@@ -12,8 +12,8 @@ import autograd.numpy as anp
 import joblib
 import numpy as np
 import pytest
+from helpers import fit_quietly
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 
 from skautonet import AutogradMLPClassifier
@@ -31,14 +31,6 @@ def quick_classifier(**params):
     }
     defaults.update(params)
     return AutogradMLPClassifier(**defaults)
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, allowing only the ConvergenceWarning of a short max_iter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y, **fit_params)
-    return estimator
 
 
 def make_scaled_tanh(scale):

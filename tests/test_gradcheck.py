@@ -1,12 +1,10 @@
 """check_gradients: autograd's gradient of the objective against differences."""
 
-import warnings
-
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd.extend import defvjp, primitive
-from sklearn.exceptions import ConvergenceWarning
+from helpers import fit_quietly
 
 from skautonet import AutogradMLPClassifier, GradientCheck, check_gradients
 from skautonet._activations import ACTIVATIONS
@@ -39,14 +37,6 @@ def quick_classifier(**params):
     }
     defaults.update(params)
     return AutogradMLPClassifier(**defaults)
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, allowing only the ConvergenceWarning of a short max_iter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y, **fit_params)
-    return estimator
 
 
 @pytest.fixture(scope="module")

@@ -1,16 +1,15 @@
 """The ready-made losses of skautonet.losses, alone and inside the estimator."""
 
 import pickle
-import warnings
 
 import autograd.numpy as anp
 import numpy as np
 import pytest
 from autograd import grad
 from autograd.test_util import check_grads
+from helpers import fit_quietly
 from scipy.special import expit, log_expit, log_softmax, softmax
 from sklearn.base import clone
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.metrics import log_loss
 from sklearn.model_selection import GridSearchCV
 
@@ -40,14 +39,6 @@ def quick_classifier(**params):
     }
     defaults.update(params)
     return AutogradMLPClassifier(**defaults)
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, allowing only the ConvergenceWarning of a short max_iter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y, **fit_params)
-    return estimator
 
 
 def make_targets_and_logits(out_activation, seed, n_samples=8, n_outputs=3):

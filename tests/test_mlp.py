@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from autograd.tracer import Box
+from helpers import fit_quietly
 from sklearn.exceptions import ConvergenceWarning, NotFittedError
 from sklearn.utils._param_validation import InvalidParameterError
 
@@ -18,14 +19,6 @@ def quick_classifier(**params):
     defaults = {"hidden_layer_sizes": (8,), "max_iter": 20, "random_state": 0}
     defaults.update(params)
     return AutogradMLPClassifier(**defaults)
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, allowing only the ConvergenceWarning of a short max_iter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y, **fit_params)
-    return estimator
 
 
 @pytest.fixture(scope="module")

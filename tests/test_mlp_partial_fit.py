@@ -6,6 +6,7 @@ import warnings
 import joblib
 import numpy as np
 import pytest
+from helpers import assert_same_weights, fit_quietly
 from sklearn.exceptions import ConvergenceWarning
 
 from skautonet import AutogradMLPClassifier
@@ -18,22 +19,6 @@ def quick_classifier(**params):
     defaults = {"hidden_layer_sizes": (8,), "max_iter": 3, "random_state": 0}
     defaults.update(params)
     return AutogradMLPClassifier(**defaults)
-
-
-def fit_quietly(estimator, X, y, **fit_params):
-    """Fit, allowing only the ConvergenceWarning of a short max_iter."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        estimator.fit(X, y, **fit_params)
-    return estimator
-
-
-def assert_same_weights(first, second, **tolerance):
-    """Assert that two fitted estimators have the same weights."""
-    for coef_a, coef_b in zip(first.coefs_, second.coefs_):
-        np.testing.assert_allclose(coef_a, coef_b, **tolerance)
-    for intercept_a, intercept_b in zip(first.intercepts_, second.intercepts_):
-        np.testing.assert_allclose(intercept_a, intercept_b, **tolerance)
 
 
 def copy_weights(estimator):
