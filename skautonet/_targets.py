@@ -8,8 +8,8 @@ from sklearn.utils import compute_sample_weight
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import _check_sample_weight
 
-# scikit-learn 1.9 rejects all-zero weights unless told otherwise; older
-# releases accept them and do not know the keyword.
+# scikit-learn 1.9 rejects all-zero weights unless allow_all_zero_weights is
+# set; older releases accept them and have no such keyword.
 _ACCEPTS_ALL_ZERO = (
     "allow_all_zero_weights" in inspect.signature(_check_sample_weight).parameters
 )

@@ -5,7 +5,7 @@ example, written with ``autograd.numpy``. ``targets`` has one row per
 example and one column per output unit: one-hot rows for a multiclass
 problem (softmax output), or 0/1 columns for a binary problem (one logistic
 output) or a multilabel one (one logistic output per label). ``logits`` has
-the same shape and holds the output layer's values before the softmax or
+the same shape and contains the output layer's values before the softmax or
 the logistic function. The estimator applies sample and class weights and
 takes the mean; the penalty is added separately.
 
