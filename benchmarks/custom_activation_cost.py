@@ -1,4 +1,4 @@
-"""What a callable activation or loss costs against the same built-in.
+"""Measure the cost of a callable activation or loss against the same built-in.
 
 Built-in activations and the built-in loss train through fused autograd
 primitives; a callable is traced by autograd operation by operation. This
@@ -29,12 +29,12 @@ from skautonet.losses import LogLoss
 
 
 def tanh_callable(z):
-    """The built-in "tanh", written as a user would."""
+    """Compute tanh, as the built-in "tanh" does, the way a user would write it."""
     return anp.tanh(z)
 
 
 def relu_callable(z):
-    """The built-in "relu", written as a user would."""
+    """Compute ReLU, as the built-in "relu" does, the way a user would write it."""
     return anp.maximum(z, 0.0)
 
 
