@@ -114,7 +114,7 @@ class LeakyReLU(Activation):
         return anp.where(z > 0, z, self.negative_slope * z)
 
     def derivative(self, z, out):
-        # The output has the sign of the input, so it alone tells the branch.
+        # The output has the sign of the input, so it alone selects the branch.
         return np.where(out > 0, 1.0, self.negative_slope).astype(out.dtype)
 
 

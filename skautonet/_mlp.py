@@ -31,6 +31,7 @@ from ._network import (
     initialize_parameters,
 )
 from ._optimizers import AdamOptimizer, SGDOptimizer
+from ._primitives import cross_entropy_losses
 from ._targets import check_labels_known, fit_binarizer, is_multilabel, training_weights
 from ._training import run_lbfgs, run_stochastic, split_validation
 
@@ -52,8 +53,8 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
     The network is a stack of dense layers with one activation for the
     hidden layers and softmax (multiclass) or logistic (binary, multilabel)
     outputs. The training objective is the mean loss (cross-entropy unless
-    ``loss`` says otherwise) plus a penalty on the weights (L2 unless
-    ``penalty`` says otherwise), differentiated by autograd. By default
+    ``loss`` sets another) plus a penalty on the weights (L2 unless
+    ``penalty`` sets another), differentiated by autograd. By default
     training is plain
     per-example stochastic gradient descent: every update uses one example's
     gradient, and the examples are reshuffled each epoch.
@@ -834,15 +835,11 @@ class AutogradMLPClassifier(ClassifierMixin, BaseEstimator):
         def validation(theta):
             coefs, intercepts = layout.views(theta)
             logits = forward_logits_numpy(X, coefs, intercepts, self.activation)
-            if self.out_activation_ == "softmax":
-                shifted = logits - logits.max(axis=1, keepdims=True)
-                log_proba = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-                losses = -np.sum(targets * log_proba, axis=1)
-            else:
-                losses = np.sum(np.logaddexp(0.0, logits) - targets * logits, axis=1)
-            loss = float(np.average(losses, weights=sample_weight))
+            # Labels first, because the losses may overwrite the logits.
             predicted = self._labels_from_logits(logits)
             score = accuracy_score(y, predicted, sample_weight=sample_weight)
+            losses = cross_entropy_losses(logits, targets, self.out_activation_)
+            loss = float(np.average(losses, weights=sample_weight))
             return float(score), loss
 
         return validation

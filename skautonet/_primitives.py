@@ -214,6 +214,17 @@ def _sigmoid_losses(logits, targets):
     return _sum_columns(np.logaddexp(0.0, logits) - targets * logits)
 
 
+def cross_entropy_losses(logits, targets, output):
+    """Return one cross-entropy per row in plain NumPy; may overwrite ``logits``.
+
+    ``output`` is ``"softmax"`` (one-hot ``targets`` rows) or ``"logistic"``
+    (0/1 columns, losses summed over them).
+    """
+    if output == "softmax":
+        return _softmax_losses(logits, targets)
+    return _sigmoid_losses(logits, targets)
+
+
 @primitive
 def dense_cross_entropy(theta, hidden, block, targets, weights, output, penalty):
     """Return the output layer's mean cross-entropy plus the penalty.
@@ -230,10 +241,7 @@ def dense_cross_entropy(theta, hidden, block, targets, weights, output, penalty)
     """
     logits = hidden @ block.coef(theta)
     logits += block.intercept(theta)
-    if output == "softmax":
-        losses = _softmax_losses(logits, targets)
-    else:
-        losses = _sigmoid_losses(logits, targets)
+    losses = cross_entropy_losses(logits, targets, output)
 
     if weights is None:
         loss = np.add.reduce(losses) / losses.shape[0]

@@ -9,8 +9,8 @@ the same shape and contains the output layer's values before the softmax or
 the logistic function. The estimator applies sample and class weights and
 takes the mean; the penalty is added separately.
 
-A loss that also accepts a keyword argument ``out_activation`` is told which
-output activation applies (``"softmax"`` or ``"logistic"``), as the losses
+A loss that also accepts a keyword argument ``out_activation`` receives the
+output activation that applies (``"softmax"`` or ``"logistic"``), as the losses
 below are, so one object serves every kind of target.
 
 The classes here are small picklable objects whose settings are
@@ -20,12 +20,9 @@ them like any other parameter value.
 
 import autograd.numpy as anp
 
+from ._network import log_softmax as _log_softmax
+
 __all__ = ["FocalLoss", "LabelSmoothingLoss", "LogLoss"]
-
-
-def _log_softmax(logits):
-    shifted = logits - anp.max(logits, axis=1, keepdims=True)
-    return shifted - anp.log(anp.sum(anp.exp(shifted), axis=1, keepdims=True))
 
 
 def _log_sigmoid(logits):

@@ -27,7 +27,7 @@ def expected_failed_checks(estimator):
 
 
 # The default max_iter is low enough that some checks' small data sets end
-# training before the loss settles; the warning says so and is expected.
+# training before the loss settles, so the warning is expected.
 @pytest.mark.filterwarnings("ignore::sklearn.exceptions.ConvergenceWarning")
 @parametrize_with_checks(
     [AutogradMLPClassifier(), AutogradMLPClassifier(solver="lbfgs")],
